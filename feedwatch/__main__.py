@@ -1,0 +1,3 @@
+from feedwatch.cli import main
+
+raise SystemExit(main())

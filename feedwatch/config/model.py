@@ -1,0 +1,112 @@
+"""The validated, ready-to-run configuration that the engine consumes.
+
+The loader turns a TOML file into these frozen objects; everything in here is
+already checked, expanded (``${VAR}``) and converted to seconds, so the engine
+never has to second-guess its input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MAX_SIZE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MatcherSpec:
+    """A message predicate: any substring, any regex, or all JSON path equalities."""
+
+    contains: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+    json: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def needs_json(self) -> bool:
+        return bool(self.json)
+
+
+@dataclass(frozen=True)
+class ReplyRule:
+    """Answer a server's request-style heartbeat (e.g. Deribit's test_request)."""
+
+    match: MatcherSpec
+    send: str
+
+
+@dataclass(frozen=True)
+class PingSpec:
+    """An application-level ping some servers require to keep a connection open."""
+
+    every: float
+    send: str
+
+
+@dataclass(frozen=True)
+class BackoffSpec:
+    initial: float = 1.0
+    max: float = 60.0
+    stable_after: float = 30.0
+
+
+@dataclass(frozen=True)
+class StormSpec:
+    reconnects: int = 5
+    window: float = 600.0
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    name: str
+    url: str
+    stale_after: float
+    subscribe: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    channel_key: str | None = None
+    channels: tuple[str, ...] = ()
+    heartbeat: MatcherSpec | None = None
+    ignore: MatcherSpec | None = None
+    ping: PingSpec | None = None
+    replies: tuple[ReplyRule, ...] = ()
+    backoff: BackoffSpec = field(default_factory=BackoffSpec)
+    storm: StormSpec = field(default_factory=StormSpec)
+    # Channel staleness threshold; defaults to the feed's stale_after.
+    channel_stale_after: float | None = None
+    # What a stale feed or channel does besides reporting itself.
+    reconnect_on_stale: bool = True
+    reconnect_on_channel_stale: bool = False
+    # Transport limits.
+    max_size: int = DEFAULT_MAX_SIZE
+    open_timeout: float = 10.0
+    protocol_ping_interval: float | None = 20.0
+    protocol_ping_timeout: float | None = 20.0
+    # Upper bound on distinct channels tracked, so memory stays bounded.
+    max_channels: int = 1000
+    # The url and headers as written, before ${VAR} expansion (safe to display).
+    url_template: str = ""
+    # Secrets that came from the environment, to redact wherever text is shown.
+    secrets: tuple[str, ...] = ()
+
+    @property
+    def effective_channel_stale_after(self) -> float:
+        return (
+            self.channel_stale_after if self.channel_stale_after is not None else self.stale_after
+        )
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.port is not None
+
+
+@dataclass(frozen=True)
+class Config:
+    feeds: tuple[FeedConfig, ...]
+    server: ServerConfig = field(default_factory=ServerConfig)
+    source: Path | None = None

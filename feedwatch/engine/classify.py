@@ -1,0 +1,149 @@
+"""Message classification: ignored, reply, heartbeat, invalid, or data.
+
+Cheap checks run first (substring on the raw bytes); the text is decoded only
+for a regex, and JSON is parsed only when a rule needs it, and then only once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from enum import IntEnum
+from typing import Any
+
+from feedwatch.config.model import FeedConfig, MatcherSpec
+
+
+class Kind(IntEnum):
+    DATA = 0
+    HEARTBEAT = 1
+    IGNORED = 2
+    REPLY = 3
+    INVALID = 4  # a rule needed JSON and the frame is not JSON
+
+
+MISSING: Any = object()
+_UNPARSED: Any = object()
+
+
+def json_path(doc: Any, path: tuple[str, ...]) -> Any:
+    """Follow a dotted path through dicts and lists; MISSING when it leads nowhere."""
+    node = doc
+    for part in path:
+        if isinstance(node, dict):
+            node = node.get(part, MISSING)
+            if node is MISSING:
+                return MISSING
+        elif isinstance(node, list):
+            try:
+                node = node[int(part)]
+            except (ValueError, IndexError):
+                return MISSING
+        else:
+            return MISSING
+    return node
+
+
+def split_path(path: str) -> tuple[str, ...]:
+    return tuple(p for p in path.split(".") if p)
+
+
+class _Parsed:
+    """The message's text and JSON, each computed at most once."""
+
+    __slots__ = ("doc", "error", "raw", "text")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.text: str | None = None
+        self.doc: Any = _UNPARSED
+        self.error: str | None = None
+
+    def get_text(self) -> str:
+        if self.text is None:
+            self.text = self.raw.decode("utf-8", errors="replace")
+        return self.text
+
+    def get_doc(self) -> Any:
+        if self.doc is _UNPARSED:
+            try:
+                self.doc = json.loads(self.raw)
+            except RecursionError:
+                self.doc, self.error = MISSING, "JSON nested too deeply"
+            except ValueError as exc:
+                self.doc, self.error = MISSING, f"invalid JSON: {exc}"
+        return self.doc
+
+
+class Matcher:
+    """A compiled ``MatcherSpec``."""
+
+    __slots__ = ("_contains", "_json", "_regex", "needs_json")
+
+    def __init__(self, spec: MatcherSpec) -> None:
+        self._contains = tuple(s.encode() for s in spec.contains)
+        self._regex = tuple(re.compile(r) for r in spec.regex)
+        self._json = tuple((split_path(k), v) for k, v in spec.json)
+        self.needs_json = bool(self._json)
+
+    def matches(self, msg: _Parsed) -> bool:
+        raw = msg.raw
+        for needle in self._contains:
+            if needle in raw:
+                return True
+        if self._regex:
+            text = msg.get_text()
+            for rx in self._regex:
+                if rx.search(text):
+                    return True
+        if self._json:
+            doc = msg.get_doc()
+            if doc is MISSING:
+                return False
+            for path, expected in self._json:
+                value = json_path(doc, path)
+                if (
+                    value is MISSING
+                    or value != expected
+                    or isinstance(value, bool) != isinstance(expected, bool)
+                ):
+                    return False
+            return True
+        return False
+
+
+class Classifier:
+    """Decides what one message is, and which channel a data message belongs to."""
+
+    def __init__(self, feed: FeedConfig) -> None:
+        self.last_error = ""
+        self.ignore = Matcher(feed.ignore) if feed.ignore else None
+        self.heartbeat = Matcher(feed.heartbeat) if feed.heartbeat else None
+        self.replies = tuple((Matcher(r.match), r.send) for r in feed.replies)
+        self.channel_path = split_path(feed.channel_key) if feed.channel_key else None
+        self.needs_json = self.channel_path is not None or any(
+            m.needs_json for m in (self.ignore, self.heartbeat) if m
+        ) or any(m.needs_json for m, _ in self.replies)
+
+    def classify(self, raw: bytes) -> tuple[Kind, str | None, str | None]:
+        """Returns (kind, channel, reply-to-send); the detail is in ``last_error``."""
+        msg = _Parsed(raw)
+        if self.ignore is not None and self.ignore.matches(msg):
+            return Kind.IGNORED, None, None
+        for matcher, send in self.replies:
+            if matcher.matches(msg):
+                return Kind.REPLY, None, send
+        if self.heartbeat is not None and self.heartbeat.matches(msg):
+            return Kind.HEARTBEAT, None, None
+        if not self.needs_json:
+            return Kind.DATA, None, None
+        doc = msg.get_doc()
+        if doc is MISSING:
+            self.last_error = msg.error or "invalid JSON"
+            return Kind.INVALID, None, None
+        if self.channel_path is None:
+            return Kind.DATA, None, None
+        value = json_path(doc, self.channel_path)
+        if value is MISSING or isinstance(value, (dict, list)) or value is None:
+            return Kind.DATA, None, None
+        return Kind.DATA, str(value), None

@@ -1,0 +1,181 @@
+"""The engine: one supervised worker per feed, an event bus, and the commands
+that the dashboard and other consumers call.
+
+It runs on whatever asyncio loop starts it (the headless runner's or
+Textual's) and knows nothing about who is watching.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+from feedwatch.config.model import Config, FeedConfig
+from feedwatch.engine.clock import Clock, LoopClock
+from feedwatch.engine.events import EventBus
+from feedwatch.engine.liveness import FeedMonitor, Watch
+from feedwatch.engine.snapshot import ChannelSnapshot, FeedSnapshot
+from feedwatch.engine.worker import FeedWorker
+
+log = logging.getLogger(__name__)
+
+
+class UnknownFeed(KeyError):
+    def __str__(self) -> str:
+        return f"no feed named {self.args[0]!r}"
+
+
+class Engine:
+    """Owns the workers; every command is safe to call from the loop's thread."""
+
+    def __init__(
+        self,
+        config: Config,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        connect: Callable[[FeedConfig], Any] | None = None,
+    ) -> None:
+        self.config = config
+        self.clock: Clock = clock or LoopClock()
+        self.bus = EventBus()
+        self._rng = rng or random.Random()
+        extra = {} if connect is None else {"connect": connect}
+        self.workers: dict[str, FeedWorker] = {
+            feed.name: FeedWorker(feed, self.clock, self.bus.emit, self._rng, **extra)
+            for feed in config.feeds
+        }
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    # -- lifecycle ------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start every worker (idempotent)."""
+        for name, worker in self.workers.items():
+            if name not in self._tasks:
+                self._tasks[name] = asyncio.create_task(self._keep(worker), name=f"worker:{name}")
+
+    async def stop(self) -> None:
+        """Stop every worker and close their connections."""
+        tasks = list(self._tasks.values())
+        self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _keep(self, worker: FeedWorker) -> None:
+        # The worker's own supervisor catches session failures; this is the
+        # last line, for a bug in the supervisor itself.
+        while True:
+            try:
+                await worker.run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("feed %s: worker crashed; restarting", worker.config.name)
+                worker.monitor.on_error(f"worker restarted after internal error: {exc!r}")
+                await self.clock.sleep(1.0)
+
+    # -- commands -------------------------------------------------------------
+
+    def worker(self, name: str) -> FeedWorker:
+        try:
+            return self.workers[name]
+        except KeyError:
+            raise UnknownFeed(name) from None
+
+    def reconnect(self, name: str) -> None:
+        self.worker(name).reconnect()
+
+    def reconnect_all(self) -> None:
+        for worker in self.workers.values():
+            worker.reconnect()
+
+    def set_stale_after(self, name: str, seconds: float) -> None:
+        self.worker(name).monitor.set_stale_after(seconds)
+
+    def pause(self, name: str) -> None:
+        self.worker(name).pause()
+
+    def resume(self, name: str) -> None:
+        self.worker(name).resume()
+
+    def toggle_pause(self, name: str) -> bool:
+        """Pause a running feed or resume a paused one; True if now paused."""
+        worker = self.worker(name)
+        if worker.paused:
+            worker.resume()
+        else:
+            worker.pause()
+        return worker.paused
+
+    # -- sampling -------------------------------------------------------------
+
+    def snapshot(self) -> list[FeedSnapshot]:
+        """A consistent copy of every feed's state, in config order."""
+        now = self.clock.monotonic()
+        wall = self.clock.time()
+        return [self._feed_snapshot(w, now, wall) for w in self.workers.values()]
+
+    def feed_snapshot(self, name: str) -> FeedSnapshot:
+        return self._feed_snapshot(self.worker(name), self.clock.monotonic(), self.clock.time())
+
+    @staticmethod
+    def _channel_snapshot(m: FeedMonitor, w: Watch, now: float) -> ChannelSnapshot:
+        return ChannelSnapshot(
+            key=w.key or "",
+            state=m.channel_state(w),
+            last_data_age=w.data_age(now),
+            signal_age=w.signal_age(now),
+            stale_after=w.stale_after,
+            messages=w.messages,
+            rate_1s=w.rates.rate(now, 1),
+            rate_10s=w.rates.rate(now, 10),
+            gaps=w.gaps.summary(w.messages),
+        )
+
+    def _feed_snapshot(self, worker: FeedWorker, now: float, wall: float) -> FeedSnapshot:
+        m = worker.monitor
+        w = m.watch
+        return FeedSnapshot(
+            name=m.name,
+            url=worker.display_url,
+            state=m.state,
+            connected=m.connected,
+            stale=w.stale,
+            storm=m.storm.active,
+            paused=worker.paused,
+            stale_after=m.stale_after,
+            last_data_age=w.data_age(now),
+            signal_age=w.signal_age(now),
+            last_heartbeat_age=None if m.last_heartbeat is None else now - m.last_heartbeat,
+            last_data_wall=w.last_data_wall,
+            connected_since_wall=m.connected_since_wall if m.connected else None,
+            messages=m.messages,
+            data_messages=w.messages,
+            heartbeats=m.heartbeats,
+            ignored=m.ignored,
+            invalid=m.invalid,
+            bytes=m.bytes,
+            rate_1s=w.rates.rate(now, 1),
+            rate_10s=w.rates.rate(now, 10),
+            rate_60s=w.rates.rate(now, 60),
+            gaps=w.gaps.summary(w.messages),
+            recent_gaps=tuple(w.gaps.recent(60)),
+            reconnects=m.reconnects,
+            storm_reconnects=m.storm.count(now),
+            ping_rtt=worker.ping_rtt(),
+            close_code=m.close_code,
+            close_reason=m.close_reason,
+            last_error=m.last_error,
+            last_event=m.last_event.describe() if m.last_event else None,
+            subscribe_sent=m.subscribe_sent,
+            channels=tuple(self._channel_snapshot(m, c, now) for c in m.channels.values()),
+            taken_at=wall,
+        )

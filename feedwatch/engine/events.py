@@ -1,0 +1,115 @@
+"""Engine events: what happened to a feed, in the shape every output shares.
+
+Headless JSON lines, the TUI log, and later alerts and history all consume the
+same ``Event``; the event names below are a public contract.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    STALE = "stale"
+    RECOVERED = "recovered"
+    RECONNECTING = "reconnecting"
+    STORM = "storm"
+    THRESHOLD_CHANGED = "threshold_changed"
+    ERROR = "error"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+_SEVERITY = {
+    EventKind.CONNECTED: Severity.INFO,
+    EventKind.DISCONNECTED: Severity.WARNING,
+    EventKind.STALE: Severity.ERROR,
+    EventKind.RECOVERED: Severity.INFO,
+    EventKind.RECONNECTING: Severity.INFO,
+    EventKind.STORM: Severity.ERROR,
+    EventKind.THRESHOLD_CHANGED: Severity.INFO,
+    EventKind.ERROR: Severity.ERROR,
+}
+
+log = logging.getLogger(__name__)
+_seq = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    ts: float  # unix seconds
+    feed: str
+    kind: EventKind
+    channel: str | None = None
+    reason: str | None = None
+    age_seconds: float | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    seq: int = field(default_factory=lambda: next(_seq))
+
+    @property
+    def severity(self) -> Severity:
+        if self.kind is EventKind.STORM and self.fields.get("active") is False:
+            return Severity.INFO
+        return _SEVERITY[self.kind]
+
+    def to_json(self) -> dict[str, Any]:
+        """The headless JSON-lines shape: fixed keys first, optional ones only when set."""
+        out: dict[str, Any] = {"ts": round(self.ts, 6), "feed": self.feed, "event": str(self.kind)}
+        if self.channel is not None:
+            out["channel"] = self.channel
+        if self.reason is not None:
+            out["reason"] = self.reason
+        if self.age_seconds is not None:
+            out["age_seconds"] = round(self.age_seconds, 6)
+        out.update(self.fields)
+        return out
+
+    def describe(self) -> str:
+        """One human line, for logs and the TUI."""
+        where = self.feed if self.channel is None else f"{self.feed}/{self.channel}"
+        text = f"{where}: {self.kind}"
+        if self.reason:
+            text += f" ({self.reason})"
+        if self.age_seconds is not None:
+            text += f", no data for {self.age_seconds:.3f}s"
+        return text
+
+
+Listener = Callable[[Event], None]
+
+
+class EventBus:
+    """Fan events out to listeners and keep a bounded backlog for late readers."""
+
+    def __init__(self, backlog: int = 2000) -> None:
+        self._listeners: list[Listener] = []
+        self.recent: deque[Event] = deque(maxlen=backlog)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Register a listener; returns the call that unregisters it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def emit(self, event: Event) -> None:
+        self.recent.append(event)
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken consumer must not stop the engine
+                log.exception("event listener failed on %s", event.describe())
+
+    def since(self, seq: int) -> list[Event]:
+        """Events newer than ``seq``, oldest first, for a UI that samples."""
+        return [e for e in self.recent if e.seq > seq]

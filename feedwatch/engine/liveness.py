@@ -1,0 +1,554 @@
+"""Liveness: the per-feed and per-channel state machine, driven by deadlines.
+
+No I/O happens here. The worker reports what the transport did (connected,
+data, heartbeat, closed); this module keeps the clocks and counters, arms one
+timer per feed (and per channel) at ``last data + stale_after``, and emits
+events. Data messages do not touch the timer: when it fires it re-checks the
+real deadline and re-arms if data came in the meantime, so the hot path costs
+a few attribute writes and detection still happens at the deadline itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from feedwatch.config.model import FeedConfig
+from feedwatch.engine.clock import Clock, Timer
+from feedwatch.engine.events import Event, EventKind
+from feedwatch.engine.stats import GapBuffer, RateMeter
+from feedwatch.engine.storm import StormDetector
+
+
+class State(StrEnum):
+    CONNECTING = "connecting"
+    LIVE = "live"
+    STALE = "stale"
+    BACKOFF = "backoff"
+    PAUSED = "paused"
+
+
+class Phase(StrEnum):
+    """What the connection is doing, as opposed to what the data says."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    BACKOFF = "backoff"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class Watch:
+    """Data liveness of one feed or one channel: clocks, counters and one lazy timer."""
+
+    __slots__ = (
+        "_on_due",
+        "_timer",
+        "_timer_when",
+        "announced",
+        "bytes",
+        "clock",
+        "gaps",
+        "key",
+        "last_data",
+        "last_data_wall",
+        "messages",
+        "rates",
+        "since",
+        "stale",
+        "stale_at",
+        "stale_after",
+    )
+
+    def __init__(
+        self,
+        clock: Clock,
+        key: str | None,
+        stale_after: float,
+        on_due: Callable[[Watch], None],
+        gap_buffer: int = 512,
+    ) -> None:
+        self.clock = clock
+        self.key = key
+        self.stale_after = stale_after
+        self._on_due = on_due
+        self.since = clock.monotonic()
+        self.last_data: float | None = None
+        self.last_data_wall: float | None = None
+        self.stale = False
+        self.stale_at: float | None = None
+        self.announced = False
+        self.messages = 0
+        self.bytes = 0
+        self.gaps = GapBuffer(gap_buffer)
+        self.rates = RateMeter()
+        self._timer: Timer | None = None
+        self._timer_when = math.inf
+
+    def reference(self) -> float:
+        """The instant the data clock counts from: last data, or when watching began."""
+        last = self.last_data
+        return self.since if last is None or last < self.since else last
+
+    def deadline(self) -> float:
+        return self.reference() + self.stale_after
+
+    def data_age(self, now: float) -> float | None:
+        return None if self.last_data is None else now - self.last_data
+
+    def signal_age(self, now: float) -> float:
+        """Age against the reference, so a feed that never spoke still ages."""
+        return now - (self.last_data if self.last_data is not None else self.since)
+
+    def arm(self, when: float) -> None:
+        """Make sure the timer fires no later than ``when``."""
+        if self._timer is not None:
+            if self._timer_when <= when:
+                return
+            self._timer.cancel()
+        self._timer_when = when
+        self._timer = self.clock.call_at(when, self._fire)
+
+    def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = None
+        self._timer_when = math.inf
+
+    def _fire(self) -> None:
+        self._timer = None
+        self._timer_when = math.inf
+        self._on_due(self)
+
+    def record(self, now: float, wall: float, size: int) -> float | None:
+        """Count one data message; returns the previous reference if this ends an outage."""
+        last = self.last_data
+        if last is not None:
+            self.gaps.add(now, now - last)
+        self.last_data = now
+        self.last_data_wall = wall
+        self.messages += 1
+        self.bytes += size
+        self.rates.add(now)
+        if self._timer is None:
+            self.arm(now + self.stale_after)
+        if self.stale:
+            return last if last is not None else self.since
+        return None
+
+    def restart_window(self, now: float) -> None:
+        """Start a fresh window (on resume or start), keeping the true last-data time."""
+        self.since = now
+        self.stale = False
+        self.stale_at = None
+        self.announced = False
+        self.disarm()
+        self.arm(self.deadline())
+
+
+Emit = Callable[[Event], None]
+RequestReconnect = Callable[[str], None]
+
+
+class FeedMonitor:
+    """Everything feedwatch knows about one feed's liveness, and the events it raises."""
+
+    def __init__(
+        self,
+        config: FeedConfig,
+        clock: Clock,
+        emit: Emit,
+        request_reconnect: RequestReconnect,
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self.clock = clock
+        self._emit = emit
+        self._request_reconnect = request_reconnect
+        self.stale_after = config.stale_after
+        self.channel_stale_after = config.effective_channel_stale_after
+        self.reconnect_on_stale = config.reconnect_on_stale
+        self.phase = Phase.CONNECTING
+        self.watch = Watch(clock, None, self.stale_after, self._feed_due)
+        self.channels: dict[str, Watch] = {}
+        self.dropped_channels = 0
+        for key in config.channels:
+            self._add_channel(key)
+        self.storm = StormDetector(config.storm)
+        self._storm_timer: Timer | None = None
+        # Connection facts.
+        self.connected_at: float | None = None
+        self.connected_since_wall: float | None = None
+        self.last_heartbeat: float | None = None
+        self.last_heartbeat_wall: float | None = None
+        self.messages = 0
+        self.bytes = 0
+        self.heartbeats = 0
+        self.ignored = 0
+        self.replies = 0
+        self.invalid = 0
+        self.subscribe_sent = 0
+        self.reconnects = 0
+        self.ping_rtt: float | None = None
+        self.close_code: int | None = None
+        self.close_reason: str | None = None
+        self.last_error: str | None = None
+        self.last_event: Event | None = None
+        self.recent_raw: deque[tuple[float, bytes]] = deque(maxlen=20)
+        self.events: deque[Event] = deque(maxlen=200)
+
+    # -- events -------------------------------------------------------------
+
+    def emit(
+        self,
+        kind: EventKind,
+        /,
+        *,
+        channel: str | None = None,
+        reason: str | None = None,
+        age: float | None = None,
+        **fields: Any,
+    ) -> Event:
+        event = Event(
+            self.clock.time(), self.name, kind, channel, reason, age, {k: v for k, v in fields.items() if v is not None}
+        )
+        self.last_event = event
+        self.events.append(event)
+        self._emit(event)
+        return event
+
+    # -- state --------------------------------------------------------------
+
+    @property
+    def stale(self) -> bool:
+        return self.watch.stale
+
+    @property
+    def state(self) -> State:
+        if self.phase is Phase.PAUSED:
+            return State.PAUSED
+        if self.watch.stale:
+            return State.STALE
+        if self.phase is Phase.BACKOFF:
+            return State.BACKOFF
+        if self.phase is not Phase.CONNECTED:
+            return State.CONNECTING
+        last = self.watch.last_data
+        if last is None or self.connected_at is None or last < self.connected_at:
+            return State.CONNECTING  # subscribed, awaiting the first data message
+        return State.LIVE
+
+    def channel_state(self, watch: Watch) -> State:
+        if self.phase is Phase.PAUSED:
+            return State.PAUSED
+        if watch.stale:
+            return State.STALE
+        if watch.last_data is None:
+            return State.CONNECTING
+        return State.LIVE
+
+    @property
+    def connected(self) -> bool:
+        return self.phase is Phase.CONNECTED
+
+    # -- what the worker reports ---------------------------------------------
+
+    def start(self) -> None:
+        """Begin watching: the first deadline counts from now."""
+        now = self.clock.monotonic()
+        self.watch.restart_window(now)
+        for ch in self.channels.values():
+            ch.restart_window(now)
+
+    def on_connecting(self) -> None:
+        self.phase = Phase.CONNECTING
+
+    def on_connected(self, subscribed: int, url: str) -> None:
+        now = self.clock.monotonic()
+        self.phase = Phase.CONNECTED
+        self.connected_at = now
+        self.connected_since_wall = self.clock.time()
+        self.subscribe_sent += subscribed
+        self.close_code = None
+        self.close_reason = None
+        self.emit(EventKind.CONNECTED, url=url, subscribed=subscribed)
+        # In an outage the new connection gets stale_after to deliver data;
+        # otherwise the running deadline (last data + stale_after) stands.
+        if self.watch.stale:
+            self.watch.arm(now + self.stale_after)
+        else:
+            self.watch.arm(self.watch.deadline())
+        for ch in self.channels.values():
+            ch.arm(now + ch.stale_after if ch.stale else ch.deadline())
+
+    def on_disconnected(self, code: int | None, reason: str | None, cause: str) -> None:
+        self.phase = Phase.BACKOFF
+        self.close_code = code
+        self.close_reason = reason
+        self.ping_rtt = None
+        self.emit(EventKind.DISCONNECTED, reason=cause, code=code, close_reason=reason or None)
+        # Data age keeps counting while disconnected: a feed that cannot get
+        # back within stale_after goes stale on time, connected or not.
+        self.watch.arm(self.watch.deadline())
+
+    def on_backoff(self, delay: float, attempt: int, reason: str) -> None:
+        self.phase = Phase.BACKOFF
+        self.emit(
+            EventKind.RECONNECTING,
+            reason=reason,
+            delay_seconds=round(delay, 3),
+            attempt=attempt,
+        )
+
+    def on_reconnect_attempt(self, count_for_storm: bool = True) -> None:
+        """Counts one reconnect and raises a storm when they pile up."""
+        now = self.clock.monotonic()
+        self.reconnects += 1
+        self.phase = Phase.CONNECTING
+        if count_for_storm and self.storm.record(now):
+            self.emit(
+                EventKind.STORM,
+                reason=(
+                    f"{self.storm.count(now)} reconnects within "
+                    f"{self.storm.spec.window:g}s (limit {self.storm.spec.reconnects})"
+                ),
+                active=True,
+                reconnects=self.storm.count(now),
+                window_seconds=self.storm.spec.window,
+            )
+        if self.storm.active:
+            self._arm_storm_clear()
+
+    def on_error(self, reason: str, **fields: Any) -> None:
+        self.last_error = reason
+        self.emit(EventKind.ERROR, reason=reason, **fields)
+
+    def on_data(self, size: int, channel: str | None, raw: bytes) -> None:
+        now = self.clock.monotonic()
+        wall = self.clock.time()
+        self.messages += 1
+        self.bytes += size
+        self.recent_raw.append((wall, raw))
+        watch = self.watch
+        previous = watch.record(now, wall, size)
+        if previous is not None:
+            self._recover(watch, now, previous)
+        if channel is not None:
+            ch = self.channels.get(channel)
+            if ch is None:
+                ch = self._add_channel(channel)
+                if ch is None:
+                    return
+            previous = ch.record(now, wall, size)
+            if previous is not None:
+                self._recover(ch, now, previous)
+
+    def on_heartbeat(self, size: int, raw: bytes) -> None:
+        self.messages += 1
+        self.bytes += size
+        self.heartbeats += 1
+        self.last_heartbeat = self.clock.monotonic()
+        self.last_heartbeat_wall = self.clock.time()
+        self.recent_raw.append((self.last_heartbeat_wall, raw))
+
+    def on_other(self, size: int, raw: bytes, *, reply: bool = False, invalid: bool = False) -> None:
+        self.messages += 1
+        self.bytes += size
+        if reply:
+            self.replies += 1
+        elif invalid:
+            self.invalid += 1
+        else:
+            self.ignored += 1
+        self.recent_raw.append((self.clock.time(), raw))
+
+    # -- commands -----------------------------------------------------------
+
+    def set_stale_after(self, seconds: float) -> None:
+        """Change the threshold live: the deadline moves at once, in either direction."""
+        if not seconds > 0 or math.isinf(seconds) or math.isnan(seconds):
+            raise ValueError(f"threshold must be a positive number of seconds, got {seconds!r}")
+        old = self.stale_after
+        self.stale_after = seconds
+        self.watch.stale_after = seconds
+        if self.config.channel_stale_after is None:
+            self.channel_stale_after = seconds
+            for ch in self.channels.values():
+                ch.stale_after = seconds
+                self._rearm(ch)
+        self.emit(
+            EventKind.THRESHOLD_CHANGED,
+            reason=f"stale_after {old:g}s -> {seconds:g}s",
+            old_seconds=old,
+            new_seconds=seconds,
+        )
+        self._rearm(self.watch)
+
+    def on_paused(self) -> None:
+        """Stop watching (no alarms while paused) and say so."""
+        self.emit(EventKind.DISCONNECTED, reason="paused by user", paused=True)
+        self.phase = Phase.PAUSED
+        for watch in (self.watch, *self.channels.values()):
+            watch.disarm()
+            watch.stale = False
+            watch.announced = False
+
+    def on_resumed(self) -> None:
+        """Watch again with a fresh window; the true data age is kept."""
+        self.phase = Phase.CONNECTING
+        self.start()
+        self.emit(EventKind.RECONNECTING, reason="resumed by user", delay_seconds=0.0)
+
+    def stop(self) -> None:
+        self.phase = Phase.STOPPED
+        for watch in (self.watch, *self.channels.values()):
+            watch.disarm()
+        if self._storm_timer is not None:
+            self._storm_timer.cancel()
+            self._storm_timer = None
+
+    # -- deadlines ----------------------------------------------------------
+
+    def _rearm(self, watch: Watch) -> None:
+        if self.phase in (Phase.PAUSED, Phase.STOPPED):
+            return
+        watch.disarm()
+        if watch.stale and self.connected and self.connected_at is not None:
+            watch.arm(self.connected_at + watch.stale_after)
+        else:
+            watch.arm(watch.deadline())
+
+    def _feed_due(self, watch: Watch) -> None:
+        if self.phase in (Phase.PAUSED, Phase.STOPPED):
+            return
+        now = self.clock.monotonic()
+        if not watch.stale:
+            due = watch.deadline()
+            if now < due:
+                watch.arm(due)
+                return
+            watch.stale = True
+            watch.stale_at = now
+            watch.announced = True
+            self.emit(
+                EventKind.STALE,
+                reason=f"no data for {watch.stale_after:g}s",
+                age=watch.signal_age(now),
+                stale_after_seconds=watch.stale_after,
+                connected=self.connected,
+                last_heartbeat_age_seconds=self._heartbeat_age(now),
+            )
+            if self.connected and self.reconnect_on_stale:
+                self._request_reconnect("stale: no data")
+            return
+        # Already stale: give the current connection stale_after to deliver.
+        if self.connected and self.reconnect_on_stale and self.connected_at is not None:
+            due = self.connected_at + watch.stale_after
+            if now < due:
+                watch.arm(due)
+                return
+            self._request_reconnect(f"no data within {watch.stale_after:g}s of connecting")
+
+    def _channel_due(self, watch: Watch) -> None:
+        if self.phase in (Phase.PAUSED, Phase.STOPPED):
+            return
+        now = self.clock.monotonic()
+        if not watch.stale:
+            due = watch.deadline()
+            if now < due:
+                watch.arm(due)
+                return
+            feed = self.watch
+            if not feed.stale and feed.signal_age(now) > feed.stale_after / 2:
+                # The whole feed has gone quiet too: wait for its own verdict
+                # rather than report each channel of a feed-wide stall.
+                watch.arm(feed.deadline() + 0.001)
+                return
+            watch.stale = True
+            watch.stale_at = now
+            # When the whole feed is stale its own event says it all.
+            if not self.watch.stale:
+                watch.announced = True
+                self.emit(
+                    EventKind.STALE,
+                    channel=watch.key,
+                    reason=f"no data on channel for {watch.stale_after:g}s",
+                    age=watch.signal_age(now),
+                    stale_after_seconds=watch.stale_after,
+                )
+                if self.connected and self.config.reconnect_on_channel_stale:
+                    self._request_reconnect(f"stale channel {watch.key}")
+            return
+        if (
+            self.connected
+            and self.config.reconnect_on_channel_stale
+            and self.connected_at is not None
+        ):
+            due = self.connected_at + watch.stale_after
+            if now < due:
+                watch.arm(due)
+                return
+            self._request_reconnect(f"channel {watch.key}: no data within {watch.stale_after:g}s")
+
+    def _recover(self, watch: Watch, now: float, previous: float) -> None:
+        stale_at = watch.stale_at if watch.stale_at is not None else now
+        announced = watch.announced
+        watch.stale = False
+        watch.stale_at = None
+        watch.announced = False
+        if watch is self.watch:
+            # Channels silenced by the feed-wide outage get a fresh window now,
+            # so a channel that stays dead is reported on its own.
+            for ch in self.channels.values():
+                if ch.stale and not ch.announced:
+                    ch.restart_window(now)
+        if announced:
+            self.emit(
+                EventKind.RECOVERED,
+                channel=watch.key,
+                reason="data flowing again",
+                age=now - previous,
+                outage_seconds=round(now - stale_at, 6),
+            )
+
+    def _heartbeat_age(self, now: float) -> float | None:
+        return None if self.last_heartbeat is None else round(now - self.last_heartbeat, 6)
+
+    def _add_channel(self, key: str) -> Watch | None:
+        if len(self.channels) >= self.config.max_channels:
+            self.dropped_channels += 1
+            if self.dropped_channels == 1:
+                self.on_error(
+                    f"more than {self.config.max_channels} channels; "
+                    "further channels are counted at feed level only",
+                    channel=key,
+                )
+            return None
+        watch = Watch(self.clock, key, self.channel_stale_after, self._channel_due, gap_buffer=256)
+        self.channels[key] = watch
+        if self.phase not in (Phase.PAUSED, Phase.STOPPED):
+            watch.arm(watch.deadline())
+        return watch
+
+    def _arm_storm_clear(self) -> None:
+        quiet = self.storm.quiet_at()
+        if quiet is None:
+            return
+        if self._storm_timer is not None:
+            self._storm_timer.cancel()
+        self._storm_timer = self.clock.call_at(quiet, self._storm_due)
+
+    def _storm_due(self) -> None:
+        self._storm_timer = None
+        now = self.clock.monotonic()
+        if self.storm.check_clear(now):
+            self.emit(
+                EventKind.STORM,
+                reason=f"no reconnect for {self.storm.spec.window:g}s",
+                active=False,
+            )
+        elif self.storm.active:
+            self._arm_storm_clear()

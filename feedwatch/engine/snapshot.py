@@ -1,0 +1,71 @@
+"""Point-in-time copies of engine state, for consumers that sample it.
+
+The TUI, /health and /metrics read snapshots, never live engine objects, so
+what they render is consistent and nothing they do can disturb a worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from feedwatch.engine.liveness import State
+from feedwatch.engine.stats import GapSummary
+
+
+@dataclass(frozen=True)
+class ChannelSnapshot:
+    key: str
+    state: State
+    last_data_age: float | None
+    signal_age: float
+    stale_after: float
+    messages: int
+    rate_1s: float
+    rate_10s: float
+    gaps: GapSummary
+
+
+@dataclass(frozen=True)
+class FeedSnapshot:
+    name: str
+    url: str  # redacted
+    state: State
+    connected: bool
+    stale: bool
+    storm: bool
+    paused: bool
+    stale_after: float
+    # Ages are seconds before ``taken_at``; None when it never happened.
+    last_data_age: float | None
+    signal_age: float  # counts from start when no data ever came
+    last_heartbeat_age: float | None
+    last_data_wall: float | None
+    connected_since_wall: float | None
+    messages: int
+    data_messages: int
+    heartbeats: int
+    ignored: int
+    invalid: int
+    bytes: int
+    rate_1s: float
+    rate_10s: float
+    rate_60s: float
+    gaps: GapSummary
+    recent_gaps: tuple[float, ...]
+    reconnects: int
+    storm_reconnects: int
+    ping_rtt: float | None
+    close_code: int | None
+    close_reason: str | None
+    last_error: str | None
+    last_event: str | None
+    subscribe_sent: int
+    channels: tuple[ChannelSnapshot, ...]
+    taken_at: float  # unix seconds
+
+    @property
+    def deadline_used(self) -> float:
+        """Fraction of stale_after used up by the current data age (1.0 = stale)."""
+        if self.stale:
+            return 1.0
+        return min(1.0, max(0.0, self.signal_age / self.stale_after))

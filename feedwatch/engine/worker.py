@@ -1,0 +1,313 @@
+"""One supervised worker per feed: connect, subscribe, read, classify, reconnect.
+
+The worker does the I/O and tells its ``FeedMonitor`` what happened; the
+monitor owns the clocks and deadlines and asks the worker to reconnect when a
+feed goes stale. Nothing a server sends, and no bug in a single session, ends
+the worker: the supervisor loop records the cause and connects again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+
+from feedwatch.config.model import FeedConfig
+from feedwatch.engine.backoff import Backoff
+from feedwatch.engine.classify import Classifier, Kind
+from feedwatch.engine.clock import Clock
+from feedwatch.engine.events import Event
+from feedwatch.engine.liveness import FeedMonitor, Phase
+from feedwatch.engine.redact import redact_url
+from feedwatch.transports import websocket as ws_transport
+
+log = logging.getLogger(__name__)
+
+# At most one "bad frame" event per feed in this many seconds; the rest are counted.
+BAD_FRAME_REPORT_INTERVAL = 10.0
+# Raw messages kept for the detail view are cut to this many bytes.
+RAW_KEEP = 512
+# The longest a server's Retry-After may hold a feed back.
+MAX_RETRY_AFTER = 3600.0
+
+
+@dataclass
+class SessionEnd:
+    cause: str
+    failure: ws_transport.Failure | None = None
+
+
+class FeedWorker:
+    """Keeps one feed connected and its monitor informed, forever."""
+
+    def __init__(
+        self,
+        config: FeedConfig,
+        clock: Clock,
+        emit: Callable[[Event], None],
+        rng: random.Random | None = None,
+        connect: Callable[[FeedConfig], Any] = ws_transport.open_connection,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.monitor = FeedMonitor(config, clock, emit, self._abort)
+        self.classifier = Classifier(config)
+        self.backoff = Backoff(config.backoff, rng)
+        self.display_url = redact_url(config.url, config.secrets)
+        self._connect = connect
+        self._conn: Any = None
+        self._session: asyncio.Task[SessionEnd] | None = None
+        self._abort_reason: str | None = None
+        self._wake = asyncio.Event()
+        self._paused = False
+        self._skip_backoff = False
+        self._forced = False
+        self._first_data_at: float | None = None
+        self._bad_frames_unreported = 0
+        self._bad_frame_reported_at = -1e18
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # -- commands (called on the event loop by the engine) -------------------
+
+    def reconnect(self, reason: str = "requested by user") -> None:
+        """Drop the connection (or cut a backoff short) and connect again now."""
+        if self._paused:
+            return
+        self._skip_backoff = True
+        self._forced = True
+        if not self._abort(reason):
+            self._wake.set()
+
+    def pause(self) -> None:
+        if self._paused:
+            return
+        self._paused = True
+        self.monitor.on_paused()
+        self._abort("paused by user")
+        self._wake.set()
+
+    def resume(self) -> None:
+        if not self._paused:
+            return
+        self._paused = False
+        self._skip_backoff = True
+        self.monitor.on_resumed()
+        self._wake.set()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def ping_rtt(self) -> float | None:
+        conn = self._conn
+        return None if conn is None else ws_transport.latency(conn)
+
+    # -- the supervisor ------------------------------------------------------
+
+    async def run(self) -> None:
+        """Connect, read until the connection ends, wait out the backoff, repeat."""
+        self.monitor.start()
+        first = True
+        try:
+            while True:
+                if self._paused:
+                    await self._wait_for_resume()
+                    first = True
+                    continue
+                if not first:
+                    self.monitor.on_reconnect_attempt(count_for_storm=not self._forced)
+                first = False
+                self._forced = False
+                end = await self._supervised_session()
+                if self._paused:
+                    continue
+                delay = self._next_delay(end)
+                if delay is None:
+                    continue
+                await self._sleep(delay)
+        finally:
+            self.monitor.stop()
+            if self._background:
+                # Let polite closes finish briefly; abort what is still hanging.
+                _, pending = await asyncio.wait(list(self._background), timeout=1.0)
+                for task in pending:
+                    task.cancel()
+
+    async def _supervised_session(self) -> SessionEnd:
+        self._abort_reason = None
+        task = asyncio.create_task(self._run_session(), name=f"feed:{self.config.name}")
+        self._session = task
+        try:
+            await asyncio.wait([task])
+        finally:
+            if not task.done():  # the worker itself is being stopped
+                self._abort_reason = self._abort_reason or "feedwatch stopping"
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        self._session = None
+        if task.cancelled():
+            return SessionEnd(self._abort_reason or "cancelled")
+        exc = task.exception()
+        if exc is not None:
+            log.error("feed %s: internal error", self.config.name, exc_info=exc)
+            self.monitor.on_error(f"internal error: {type(exc).__name__}: {exc}")
+            self._drop_connection()
+            if self.monitor.phase is Phase.CONNECTED:
+                self.monitor.on_disconnected(None, None, "internal error")
+            return SessionEnd("internal error")
+        return task.result()
+
+    def _next_delay(self, end: SessionEnd) -> float | None:
+        if self._skip_backoff:
+            self._skip_backoff = False
+            self.monitor.on_backoff(0.0, self.backoff.attempt, end.cause)
+            return None
+        failure = end.failure
+        if failure is not None and failure.permanent:
+            delay = self.backoff.jump_to_max()
+        else:
+            delay = self.backoff.next_delay()
+        if failure is not None and failure.retry_after is not None:
+            delay = max(delay, min(failure.retry_after, MAX_RETRY_AFTER))
+        self.monitor.on_backoff(delay, self.backoff.attempt, end.cause)
+        return delay
+
+    async def _sleep(self, delay: float) -> None:
+        self._wake.clear()
+        sleeper = asyncio.ensure_future(self.clock.sleep(delay))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait([sleeper, waker], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+        if self._skip_backoff and not self._paused:
+            self._skip_backoff = False
+
+    async def _wait_for_resume(self) -> None:
+        while self._paused:
+            self._wake.clear()
+            await self._wake.wait()
+
+    def _abort(self, reason: str) -> bool:
+        """Cancel the running session; True if there was one to cancel."""
+        task = self._session
+        if task is None or task.done():
+            return False
+        if self._abort_reason is None:
+            self._abort_reason = reason
+        task.cancel()
+        return True
+
+    # -- one connection ------------------------------------------------------
+
+    async def _run_session(self) -> SessionEnd:
+        monitor = self.monitor
+        monitor.on_connecting()
+        try:
+            conn = await self._connect(self.config)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            failure = ws_transport.describe_failure(exc, self.clock.time())
+            monitor.on_error(failure.reason, kind=failure.kind, status=failure.status)
+            return SessionEnd(failure.reason, failure)
+        self._conn = conn
+        self._first_data_at = None
+        ping_task: asyncio.Task[None] | None = None
+        try:
+            for message in self.config.subscribe:
+                await conn.send(message)
+            monitor.on_connected(len(self.config.subscribe), self.display_url)
+            if self.config.ping is not None:
+                ping_task = asyncio.create_task(self._app_ping(conn, self.config.ping.every))
+            await self._read(conn)
+            return SessionEnd("connection ended")  # pragma: no cover - _read only raises
+        except ConnectionClosed as exc:
+            code, reason, text = ws_transport.describe_close(exc)
+            monitor.on_disconnected(code, reason, text)
+            return SessionEnd(text)
+        except asyncio.CancelledError:
+            if monitor.phase is Phase.CONNECTED:
+                monitor.on_disconnected(None, None, self._abort_reason or "cancelled")
+            raise
+        finally:
+            if ping_task is not None:
+                ping_task.cancel()
+            self._drop_connection()
+
+    def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        task = asyncio.create_task(self._dispose(conn))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    @staticmethod
+    async def _dispose(conn: Any) -> None:
+        # A polite close, but never wait on a half-open peer for long.
+        try:
+            await asyncio.wait_for(conn.close(), timeout=2.0)
+        except BaseException:
+            transport = getattr(conn, "transport", None)
+            if transport is not None:
+                transport.abort()
+
+    async def _app_ping(self, conn: Any, every: float) -> None:
+        assert self.config.ping is not None
+        text = self.config.ping.send
+        while True:
+            await self.clock.sleep(every)
+            try:
+                await conn.send(text)
+            except ConnectionClosed:
+                return
+
+    async def _read(self, conn: Any) -> None:
+        recv = conn.recv
+        classify = self.classifier.classify
+        monitor = self.monitor
+        on_data = monitor.on_data
+        backoff = self.backoff
+        stable_after = self.config.backoff.stable_after
+        clock = self.clock
+        while True:
+            raw = await recv(decode=False)
+            size = len(raw)
+            kind, channel, reply = classify(raw)
+            if kind is Kind.DATA:
+                on_data(size, channel, raw[:RAW_KEEP])
+                if backoff.attempt:
+                    now = clock.monotonic()
+                    if self._first_data_at is None:
+                        self._first_data_at = now
+                    elif now - self._first_data_at >= stable_after and not monitor.stale:
+                        backoff.reset()
+            elif kind is Kind.HEARTBEAT:
+                monitor.on_heartbeat(size, raw[:RAW_KEEP])
+            elif kind is Kind.REPLY:
+                monitor.on_other(size, raw[:RAW_KEEP], reply=True)
+                if reply is not None:
+                    await conn.send(reply)
+            elif kind is Kind.INVALID:
+                monitor.on_other(size, raw[:RAW_KEEP], invalid=True)
+                self._bad_frame(self.classifier.last_error)
+            else:
+                monitor.on_other(size, raw[:RAW_KEEP])
+
+    def _bad_frame(self, reason: str) -> None:
+        now = self.clock.monotonic()
+        self._bad_frames_unreported += 1
+        if now - self._bad_frame_reported_at < BAD_FRAME_REPORT_INTERVAL:
+            return
+        count, self._bad_frames_unreported = self._bad_frames_unreported, 0
+        self._bad_frame_reported_at = now
+        self.monitor.on_error(f"bad frame ignored: {reason}", kind="bad_frame", frames=count)

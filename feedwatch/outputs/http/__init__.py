@@ -1,0 +1,1 @@
+"""The HTTP outputs: /health for load balancers and checks, /metrics for Prometheus."""

@@ -1,0 +1,107 @@
+"""Prometheus metrics, collected from an engine snapshot at scrape time.
+
+Following Prometheus conventions, feedwatch exports timestamps, not ages
+(``time() - feedwatch_last_message_timestamp_seconds`` is the age), counters
+with ``_total``, and seconds as the unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector, CollectorRegistry
+
+from feedwatch.engine.liveness import State
+from feedwatch.engine.snapshot import FeedSnapshot
+
+
+class EngineCollector(Collector):
+    """Builds every metric family from one snapshot per scrape."""
+
+    def __init__(self, sample: Callable[[], list[FeedSnapshot]]) -> None:
+        self._sample = sample
+
+    def collect(self) -> Iterator[Metric]:
+        feeds = self._sample()
+        last = GaugeMetricFamily(
+            "feedwatch_last_message_timestamp_seconds",
+            "Unix time of the last data message (heartbeats excluded)",
+            labels=["feed"],
+        )
+        heartbeat = GaugeMetricFamily(
+            "feedwatch_last_heartbeat_timestamp_seconds",
+            "Unix time of the last heartbeat message",
+            labels=["feed"],
+        )
+        messages = CounterMetricFamily(
+            "feedwatch_messages", "Messages received, of every kind", labels=["feed"]
+        )
+        data = CounterMetricFamily(
+            "feedwatch_data_messages", "Data messages received", labels=["feed"]
+        )
+        received = CounterMetricFamily(
+            "feedwatch_received_bytes", "Bytes of message payload received", labels=["feed"]
+        )
+        reconnects = CounterMetricFamily(
+            "feedwatch_reconnects", "Reconnect attempts", labels=["feed"]
+        )
+        stale = GaugeMetricFamily(
+            "feedwatch_stale", "1 while no data has arrived within stale_after", labels=["feed"]
+        )
+        connected = GaugeMetricFamily(
+            "feedwatch_connected", "1 while the connection is open", labels=["feed"]
+        )
+        storm = GaugeMetricFamily(
+            "feedwatch_storm", "1 while reconnects exceed the storm limit", labels=["feed"]
+        )
+        threshold = GaugeMetricFamily(
+            "feedwatch_stale_after_seconds", "The staleness threshold in force", labels=["feed"]
+        )
+        rtt = GaugeMetricFamily(
+            "feedwatch_ping_rtt_seconds", "Protocol ping round-trip time", labels=["feed"]
+        )
+        state = GaugeMetricFamily(
+            "feedwatch_state", "1 for the feed's current state", labels=["feed", "state"]
+        )
+        for f in feeds:
+            labels = [f.name]
+            if f.last_data_wall is not None:
+                last.add_metric(labels, f.last_data_wall)
+            if f.last_heartbeat_age is not None:
+                heartbeat.add_metric(labels, f.taken_at - f.last_heartbeat_age)
+            messages.add_metric(labels, f.messages)
+            data.add_metric(labels, f.data_messages)
+            received.add_metric(labels, f.bytes)
+            reconnects.add_metric(labels, f.reconnects)
+            stale.add_metric(labels, 1.0 if f.stale else 0.0)
+            connected.add_metric(labels, 1.0 if f.connected else 0.0)
+            storm.add_metric(labels, 1.0 if f.storm else 0.0)
+            threshold.add_metric(labels, f.stale_after)
+            if f.ping_rtt is not None:
+                rtt.add_metric(labels, f.ping_rtt)
+            for s in State:
+                state.add_metric([f.name, str(s)], 1.0 if f.state is s else 0.0)
+            for ch in f.channels:
+                ch_labels = {"feed": f.name, "channel": ch.key}
+                if ch.last_data_age is not None:
+                    last.add_sample(
+                        "feedwatch_last_message_timestamp_seconds",
+                        ch_labels,
+                        f.taken_at - ch.last_data_age,
+                    )
+                messages.add_sample("feedwatch_messages_total", ch_labels, ch.messages)
+                stale.add_sample(
+                    "feedwatch_stale", ch_labels, 1.0 if ch.state is State.STALE else 0.0
+                )
+        yield from (
+            last, heartbeat, messages, data, received, reconnects,
+            stale, connected, storm, threshold, rtt, state,
+        )  # fmt: skip
+
+
+def make_registry(sample: Callable[[], list[FeedSnapshot]]) -> CollectorRegistry:
+    """A registry holding only feedwatch's metrics (no process defaults to confuse)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(EngineCollector(sample))
+    return registry

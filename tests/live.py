@@ -1,0 +1,85 @@
+"""Shared harness for tests that run the real engine against the real simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from feedwatch.config.model import BackoffSpec, Config, FeedConfig
+from feedwatch.engine.engine import Engine
+from feedwatch.engine.events import Event, EventKind
+
+FAST_BACKOFF = BackoffSpec(initial=0.05, max=0.2, stable_after=1.0)
+
+
+def feed(name: str, url: str, stale_after: float = 0.3, **changes: object) -> FeedConfig:
+    """A feed config with test-sized timings."""
+    base = FeedConfig(name=name, url=url, stale_after=stale_after, backoff=FAST_BACKOFF)
+    from dataclasses import replace
+
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@dataclass
+class Recorder:
+    events: list[Event] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+        self.times.append(time.monotonic())
+
+    def of(self, kind: EventKind, feed: str | None = None) -> list[Event]:
+        return [e for e in self.events if e.kind is kind and (feed is None or e.feed == feed)]
+
+    async def wait(
+        self,
+        predicate: Callable[[Event], bool],
+        timeout: float = 5.0,
+        after: int = 0,
+    ) -> Event:
+        """The first event (from index ``after``) matching ``predicate``, waiting for it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for event in self.events[after:]:
+                if predicate(event):
+                    return event
+            if time.monotonic() > deadline:
+                seen = [e.describe() for e in self.events]
+                raise AssertionError(f"no matching event within {timeout}s; saw {seen}")
+            await asyncio.sleep(0.01)
+
+    async def wait_kind(
+        self, kind: EventKind, feed: str | None = None, timeout: float = 5.0, after: int = 0
+    ) -> Event:
+        return await self.wait(
+            lambda e: e.kind is kind and (feed is None or e.feed == feed), timeout, after
+        )
+
+
+class Running:
+    """An engine started on the current loop, with every event recorded."""
+
+    def __init__(self, *feeds: FeedConfig) -> None:
+        self.engine = Engine(Config(feeds=feeds))
+        self.rec = Recorder()
+        self.engine.bus.subscribe(self.rec)
+
+    async def __aenter__(self) -> Running:
+        await self.engine.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.engine.stop()
+
+    def state(self, name: str) -> str:
+        return str(self.engine.feed_snapshot(name).state)
+
+    async def until(self, check: Callable[[], bool], timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not check():
+            if time.monotonic() > deadline:
+                raise AssertionError("condition not met in time")
+            await asyncio.sleep(0.01)
