@@ -4,28 +4,36 @@ from __future__ import annotations
 
 import pytest
 
-from feedwatch.engine.stats import GapBuffer, RateMeter, percentile
+from feedwatch.engine.stats import CountHistory, GapBuffer, percentile
 
 
-def test_rates_average_whole_seconds_over_each_window() -> None:
-    meter = RateMeter()
-    t = 100.0
-    for second in range(60):
-        for i in range(second % 3 + 1):  # 1, 2, 3 messages a second, repeating
-            meter.add(t + second + i * 0.1)
-    now = 160.5
-    assert meter.rate(now, 1) == 3.0  # second 59 had 3
-    assert meter.rate(now, 10) == pytest.approx(21 / 10)  # 3+1+2+3+1+2+3+1+2+3
-    assert meter.rate(now, 60) == pytest.approx(120 / 60)
+def test_rates_come_from_once_a_second_counter_samples() -> None:
+    history = CountHistory()
+    total = 0
+    for second in range(61):
+        history.sample(100.0 + second, total)
+        total += second % 3 + 1  # 1, 2, 3 messages a second, repeating
+    # The last second (59 -> 60) added 59 % 3 + 1 = 3 messages.
+    assert history.rate(1) == 3.0
+    assert history.rate(10) == pytest.approx(21 / 10)  # 3+1+2+3+1+2+3+1+2+3
+    assert history.rate(60) == pytest.approx(120 / 60)
 
 
 def test_rates_fall_to_zero_when_messages_stop() -> None:
-    meter = RateMeter()
-    for i in range(100):
-        meter.add(10.0 + i * 0.01)
-    assert meter.rate(11.5, 1) == 100.0
-    assert meter.rate(15.0, 1) == 0.0
-    assert meter.rate(500.0, 60) == 0.0
+    history = CountHistory()
+    history.sample(10.0, 0)
+    history.sample(11.0, 100)
+    assert history.rate(1) == 100.0
+    history.sample(12.0, 100)
+    assert history.rate(1) == 0.0
+    assert history.rate(10) == 50.0
+
+
+def test_no_rate_before_two_samples() -> None:
+    history = CountHistory()
+    assert history.rate(1) == 0.0
+    history.sample(1.0, 5)
+    assert history.rate(1) == 0.0
 
 
 def test_gap_buffer_keeps_only_the_most_recent_gaps() -> None:

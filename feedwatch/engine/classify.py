@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
@@ -21,6 +22,10 @@ class Kind(IntEnum):
     REPLY = 3
     INVALID = 4  # a rule needed JSON and the frame is not JSON
 
+
+_DATA: tuple[Kind, None, None] = (Kind.DATA, None, None)
+_HEARTBEAT: tuple[Kind, None, None] = (Kind.HEARTBEAT, None, None)
+_IGNORED: tuple[Kind, None, None] = (Kind.IGNORED, None, None)
 
 MISSING: Any = object()
 _UNPARSED: Any = object()
@@ -78,13 +83,18 @@ class _Parsed:
 class Matcher:
     """A compiled ``MatcherSpec``."""
 
-    __slots__ = ("_contains", "_json", "_regex", "needs_json")
+    __slots__ = ("_contains", "_json", "_regex", "has_regex", "needs_json")
 
     def __init__(self, spec: MatcherSpec) -> None:
         self._contains = tuple(s.encode() for s in spec.contains)
         self._regex = tuple(re.compile(r) for r in spec.regex)
         self._json = tuple((split_path(k), v) for k, v in spec.json)
         self.needs_json = bool(self._json)
+        self.has_regex = bool(self._regex)
+
+    @property
+    def needles(self) -> tuple[bytes, ...]:
+        return self._contains
 
     def matches(self, msg: _Parsed) -> bool:
         raw = msg.raw
@@ -121,9 +131,40 @@ class Classifier:
         self.heartbeat = Matcher(feed.heartbeat) if feed.heartbeat else None
         self.replies = tuple((Matcher(r.match), r.send) for r in feed.replies)
         self.channel_path = split_path(feed.channel_key) if feed.channel_key else None
-        self.needs_json = self.channel_path is not None or any(
-            m.needs_json for m in (self.ignore, self.heartbeat) if m
-        ) or any(m.needs_json for m, _ in self.replies)
+        self.needs_json = (
+            self.channel_path is not None
+            or any(m.needs_json for m in (self.ignore, self.heartbeat) if m)
+            or any(m.needs_json for m, _ in self.replies)
+        )
+        self._ignore_needles = self.ignore.needles if self.ignore else ()
+        self._heartbeat_needles = self.heartbeat.needles if self.heartbeat else ()
+        if self._fast_path():
+            self.classify = self._fast_classifier()  # type: ignore[method-assign, assignment]
+
+    def _fast_path(self) -> bool:
+        """True when every rule is a substring test: no decode, no parse, no allocation."""
+        matchers = [m for m in (self.ignore, self.heartbeat) if m]
+        return not self.replies and not self.needs_json and not any(m.has_regex for m in matchers)
+
+    def _fast_classifier(self) -> Callable[[bytes], tuple[Kind, str | None, str | None]]:
+        """A classify specialised for substring-only rules: the common case, and the hot one."""
+        ignore, heartbeat = self._ignore_needles, self._heartbeat_needles
+        if not ignore and not heartbeat:
+            return lambda raw: _DATA
+        if not ignore and len(heartbeat) == 1:
+            (needle,) = heartbeat
+            return lambda raw: _HEARTBEAT if needle in raw else _DATA
+
+        def classify(raw: bytes) -> tuple[Kind, str | None, str | None]:
+            for needle in ignore:
+                if needle in raw:
+                    return _IGNORED
+            for needle in heartbeat:
+                if needle in raw:
+                    return _HEARTBEAT
+            return _DATA
+
+        return classify
 
     def classify(self, raw: bytes) -> tuple[Kind, str | None, str | None]:
         """Returns (kind, channel, reply-to-send); the detail is in ``last_error``."""

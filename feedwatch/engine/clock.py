@@ -57,7 +57,7 @@ class LoopClock:
 
 
 class _FakeTimer:
-    __slots__ = ("cancelled", "callback", "when")
+    __slots__ = ("callback", "cancelled", "when")
 
     def __init__(self, when: float, callback: Callable[[], None]) -> None:
         self.when = when

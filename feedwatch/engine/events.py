@@ -80,6 +80,8 @@ class Event:
         """One human line, for logs and the TUI."""
         where = self.feed if self.channel is None else f"{self.feed}/{self.channel}"
         text = f"{where}: {self.kind}"
+        if self.kind is EventKind.RECONNECTING and "delay_seconds" in self.fields:
+            text += f" in {self.fields['delay_seconds']:g}s"
         if self.reason:
             text += f" ({self.reason})"
         if self.age_seconds is not None:

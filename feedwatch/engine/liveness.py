@@ -19,7 +19,7 @@ from typing import Any
 from feedwatch.config.model import FeedConfig
 from feedwatch.engine.clock import Clock, Timer
 from feedwatch.engine.events import Event, EventKind
-from feedwatch.engine.stats import GapBuffer, RateMeter
+from feedwatch.engine.stats import CountHistory, GapBuffer
 from feedwatch.engine.storm import StormDetector
 
 
@@ -49,18 +49,16 @@ class Watch:
         "_timer",
         "_timer_when",
         "announced",
-        "bytes",
         "clock",
         "gaps",
         "key",
         "last_data",
-        "last_data_wall",
         "messages",
         "rates",
         "since",
         "stale",
-        "stale_at",
         "stale_after",
+        "stale_at",
     )
 
     def __init__(
@@ -77,14 +75,12 @@ class Watch:
         self._on_due = on_due
         self.since = clock.monotonic()
         self.last_data: float | None = None
-        self.last_data_wall: float | None = None
         self.stale = False
         self.stale_at: float | None = None
         self.announced = False
         self.messages = 0
-        self.bytes = 0
         self.gaps = GapBuffer(gap_buffer)
-        self.rates = RateMeter()
+        self.rates = CountHistory()
         self._timer: Timer | None = None
         self._timer_when = math.inf
 
@@ -123,16 +119,15 @@ class Watch:
         self._timer_when = math.inf
         self._on_due(self)
 
-    def record(self, now: float, wall: float, size: int) -> float | None:
+    def record(self, now: float) -> float | None:
         """Count one data message; returns the previous reference if this ends an outage."""
         last = self.last_data
         if last is not None:
-            self.gaps.add(now, now - last)
+            gaps = self.gaps
+            gaps.gaps.append(now - last)
+            gaps.times.append(now)
         self.last_data = now
-        self.last_data_wall = wall
         self.messages += 1
-        self.bytes += size
-        self.rates.add(now)
         if self._timer is None:
             self.arm(now + self.stale_after)
         if self.stale:
@@ -150,7 +145,7 @@ class Watch:
 
 
 Emit = Callable[[Event], None]
-RequestReconnect = Callable[[str], None]
+RequestReconnect = Callable[[str], object]
 
 
 class FeedMonitor:
@@ -183,8 +178,6 @@ class FeedMonitor:
         self.connected_at: float | None = None
         self.connected_since_wall: float | None = None
         self.last_heartbeat: float | None = None
-        self.last_heartbeat_wall: float | None = None
-        self.messages = 0
         self.bytes = 0
         self.heartbeats = 0
         self.ignored = 0
@@ -197,7 +190,10 @@ class FeedMonitor:
         self.close_reason: str | None = None
         self.last_error: str | None = None
         self.last_event: Event | None = None
+        # (monotonic time, first bytes) of the latest messages, for the detail view.
         self.recent_raw: deque[tuple[float, bytes]] = deque(maxlen=20)
+        self._monotonic = clock.monotonic
+        self._rate_timer: Timer | None = None
         self.events: deque[Event] = deque(maxlen=200)
 
     # -- events -------------------------------------------------------------
@@ -212,9 +208,8 @@ class FeedMonitor:
         age: float | None = None,
         **fields: Any,
     ) -> Event:
-        event = Event(
-            self.clock.time(), self.name, kind, channel, reason, age, {k: v for k, v in fields.items() if v is not None}
-        )
+        extra = {k: v for k, v in fields.items() if v is not None}
+        event = Event(self.clock.time(), self.name, kind, channel, reason, age, extra)
         self.last_event = event
         self.events.append(event)
         self._emit(event)
@@ -251,6 +246,11 @@ class FeedMonitor:
         return State.LIVE
 
     @property
+    def messages(self) -> int:
+        """Every message received, whatever its kind."""
+        return self.watch.messages + self.heartbeats + self.ignored + self.replies + self.invalid
+
+    @property
     def connected(self) -> bool:
         return self.phase is Phase.CONNECTED
 
@@ -262,6 +262,16 @@ class FeedMonitor:
         self.watch.restart_window(now)
         for ch in self.channels.values():
             ch.restart_window(now)
+        if self._rate_timer is None:
+            self._sample_rates()
+
+    def _sample_rates(self) -> None:
+        # Once a second, not once a message: rates cost nothing on the hot path.
+        now = self.clock.monotonic()
+        self.watch.rates.sample(now, self.watch.messages)
+        for ch in self.channels.values():
+            ch.rates.sample(now, ch.messages)
+        self._rate_timer = self.clock.call_at(now + 1.0, self._sample_rates)
 
     def on_connecting(self) -> None:
         self.phase = Phase.CONNECTING
@@ -327,13 +337,12 @@ class FeedMonitor:
         self.emit(EventKind.ERROR, reason=reason, **fields)
 
     def on_data(self, size: int, channel: str | None, raw: bytes) -> None:
-        now = self.clock.monotonic()
-        wall = self.clock.time()
-        self.messages += 1
+        # The hot path: one clock read, counters, two bounded appends.
+        now = self._monotonic()
         self.bytes += size
-        self.recent_raw.append((wall, raw))
+        self.recent_raw.append((now, raw))
         watch = self.watch
-        previous = watch.record(now, wall, size)
+        previous = watch.record(now)
         if previous is not None:
             self._recover(watch, now, previous)
         if channel is not None:
@@ -342,20 +351,19 @@ class FeedMonitor:
                 ch = self._add_channel(channel)
                 if ch is None:
                     return
-            previous = ch.record(now, wall, size)
+            previous = ch.record(now)
             if previous is not None:
                 self._recover(ch, now, previous)
 
     def on_heartbeat(self, size: int, raw: bytes) -> None:
-        self.messages += 1
         self.bytes += size
         self.heartbeats += 1
-        self.last_heartbeat = self.clock.monotonic()
-        self.last_heartbeat_wall = self.clock.time()
-        self.recent_raw.append((self.last_heartbeat_wall, raw))
+        self.last_heartbeat = now = self._monotonic()
+        self.recent_raw.append((now, raw))
 
-    def on_other(self, size: int, raw: bytes, *, reply: bool = False, invalid: bool = False) -> None:
-        self.messages += 1
+    def on_other(
+        self, size: int, raw: bytes, *, reply: bool = False, invalid: bool = False
+    ) -> None:
         self.bytes += size
         if reply:
             self.replies += 1
@@ -363,7 +371,7 @@ class FeedMonitor:
             self.invalid += 1
         else:
             self.ignored += 1
-        self.recent_raw.append((self.clock.time(), raw))
+        self.recent_raw.append((self._monotonic(), raw))
 
     # -- commands -----------------------------------------------------------
 
@@ -409,6 +417,9 @@ class FeedMonitor:
         if self._storm_timer is not None:
             self._storm_timer.cancel()
             self._storm_timer = None
+        if self._rate_timer is not None:
+            self._rate_timer.cancel()
+            self._rate_timer = None
 
     # -- deadlines ----------------------------------------------------------
 

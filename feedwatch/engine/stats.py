@@ -1,8 +1,7 @@
-"""Bounded, O(1)-per-message statistics: message rates and inter-message gaps.
+"""Bounded statistics with constant work per message: rates and inter-message gaps.
 
-Both structures do constant work when a message arrives and defer anything
-costly (sums, sorting for percentiles) to when someone samples them, which
-happens at the UI's refresh rate, not the feed's message rate.
+Anything costly (sorting for percentiles) waits until someone samples it,
+which happens at the UI's refresh rate, not the feed's message rate.
 """
 
 from __future__ import annotations
@@ -12,41 +11,32 @@ from collections import deque
 from dataclasses import dataclass
 
 
-class RateMeter:
-    """Messages per second over the last 1, 10 and 60 seconds, in one-second buckets."""
+class CountHistory:
+    """Message rates from a counter sampled once a second: nothing at all per message.
 
-    __slots__ = ("_buckets", "_second")
+    A 1 Hz timer calls ``sample`` with the running total; a rate over a window is
+    the difference between two samples divided by the time between them.
+    """
+
+    __slots__ = ("_samples",)
 
     SPAN = 61
 
     def __init__(self) -> None:
-        self._buckets = [0] * self.SPAN
-        self._second = 0
+        self._samples: deque[tuple[float, int]] = deque(maxlen=self.SPAN)
 
-    def add(self, now: float, count: int = 1) -> None:
-        second = int(now)
-        if second != self._second:
-            self._roll(second)
-        self._buckets[second % self.SPAN] += count
+    def sample(self, now: float, total: int) -> None:
+        self._samples.append((now, total))
 
-    def _roll(self, second: int) -> None:
-        # Zero the buckets for the seconds skipped since the last message.
-        skipped = second - self._second
-        if skipped >= self.SPAN or skipped < 0:
-            self._buckets = [0] * self.SPAN
-        else:
-            for s in range(self._second + 1, second + 1):
-                self._buckets[s % self.SPAN] = 0
-        self._second = second
-
-    def rate(self, now: float, window: int) -> float:
-        """Average rate over the ``window`` whole seconds before the current one."""
-        window = max(1, min(window, self.SPAN - 1))
-        second = int(now)
-        if second != self._second:
-            self._roll(second)
-        total = sum(self._buckets[(second - i) % self.SPAN] for i in range(1, window + 1))
-        return total / window
+    def rate(self, window: int) -> float:
+        """Messages per second over about the last ``window`` seconds."""
+        samples = self._samples
+        if len(samples) < 2:
+            return 0.0
+        then_index = max(0, len(samples) - 1 - window)
+        t0, c0 = samples[then_index]
+        t1, c1 = samples[-1]
+        return (c1 - c0) / (t1 - t0) if t1 > t0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +67,7 @@ class GapBuffer:
         self._summary_at = -1
 
     def add(self, at: float, gap: float) -> None:
+        # The hot path appends to ``gaps`` and ``times`` directly; this is for everyone else.
         self.gaps.append(gap)
         self.times.append(at)
 

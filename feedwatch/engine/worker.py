@@ -279,12 +279,13 @@ class FeedWorker:
         backoff = self.backoff
         stable_after = self.config.backoff.stable_after
         clock = self.clock
+        data = Kind.DATA
         while True:
             raw = await recv(decode=False)
             size = len(raw)
             kind, channel, reply = classify(raw)
-            if kind is Kind.DATA:
-                on_data(size, channel, raw[:RAW_KEEP])
+            if kind is data:
+                on_data(size, channel, raw if size <= RAW_KEEP else raw[:RAW_KEEP])
                 if backoff.attempt:
                     now = clock.monotonic()
                     if self._first_data_at is None:

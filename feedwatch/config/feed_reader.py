@@ -1,0 +1,364 @@
+"""The meaning pass: one well-shaped [[feeds]] table turned into a ready-to-run FeedConfig.
+
+Durations and sizes become numbers, ``${VAR}`` references expand from the environment (and are
+remembered as secrets), matchers are checked, and so are the rules that span several keys.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedwatch.config import schema
+from feedwatch.config.durations import format_duration, parse_duration
+from feedwatch.config.model import (
+    DEFAULT_MAX_SIZE,
+    BackoffSpec,
+    FeedConfig,
+    MatcherSpec,
+    PingSpec,
+    ReplyRule,
+    StormSpec,
+)
+from feedwatch.config.problems import Report, Segments
+from feedwatch.config.sizes import EXPECTED_SIZE, parse_size
+from feedwatch.config.toml_text import toml_repr
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_VARIABLE = re.compile(r"\$\$\{|\$\{(?P<body>[^}]*)(?P<end>\})?")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class FeedReader:
+    """Turns one well-shaped [[feeds]] table into a FeedConfig, reporting every problem."""
+
+    def __init__(self, report: Report, environ: Mapping[str, str], at: Segments) -> None:
+        self.report_at = report
+        self.environ = environ
+        self.at = at
+        self.secrets: list[str] = []
+        self.problems = 0
+
+    def report(self, key: Segments, message: str, *, keyed: bool = True) -> None:
+        self.problems += 1
+        self.report_at((*self.at, *key), message, keyed=keyed)
+
+    def read(self, table: schema.FeedTable) -> FeedConfig | None:
+        self.nonempty(table.name, ("name",))
+        url = self.url(table.url)
+        headers = tuple((name, self.header(name, value)) for name, value in table.headers.items())
+        stale_after = self.seconds(table.stale_after, ("stale_after",))
+        channel_stale = None
+        if table.channel_stale_after is not None:
+            channel_stale = self.seconds(table.channel_stale_after, ("channel_stale_after",))
+        self.check_channels(table)
+        defaults = FeedConfig(name="", url="", stale_after=1.0)
+        feed = FeedConfig(
+            name=table.name,
+            url=url,
+            stale_after=stale_after,
+            subscribe=self.subscribe(table.subscribe),
+            headers=headers,
+            channel_key=table.channel_key,
+            channels=tuple(table.channels),
+            heartbeat=self.optional_matcher(table.heartbeat, "heartbeat"),
+            ignore=self.optional_matcher(table.ignore, "ignore"),
+            ping=self.ping(table.ping) if table.ping is not None else None,
+            replies=tuple(self.reply(rule, index) for index, rule in enumerate(table.reply)),
+            backoff=self.backoff(table.backoff or schema.BackoffTable()),
+            storm=self.storm(table.storm or schema.StormTable()),
+            channel_stale_after=channel_stale,
+            reconnect_on_stale=table.reconnect_on_stale,
+            reconnect_on_channel_stale=table.reconnect_on_channel_stale,
+            max_size=self.size(table.max_size, ("max_size",)),
+            open_timeout=self.seconds(table.open_timeout, ("open_timeout",), defaults.open_timeout),
+            protocol_ping_interval=self.switchable(
+                table.protocol_ping, ("protocol_ping",), defaults.protocol_ping_interval
+            ),
+            protocol_ping_timeout=self.switchable(
+                table.protocol_ping_timeout,
+                ("protocol_ping_timeout",),
+                defaults.protocol_ping_timeout,
+            ),
+            max_channels=self.at_least_one(
+                table.max_channels, ("max_channels",), defaults.max_channels
+            ),
+            url_template=table.url,
+            secrets=tuple(dict.fromkeys(self.secrets)),
+        )
+        return None if self.problems else feed
+
+    # -- values --------------------------------------------------------------------------------
+
+    def seconds(
+        self, value: str | float | None, key: Segments, default: float = 1.0, *, zero: bool = False
+    ) -> float:
+        if value is None:
+            return default
+        try:
+            seconds = parse_duration(value)
+        except ValueError as err:
+            self.report(key, str(err))
+            return default
+        if seconds == 0 and not zero:
+            self.report(key, f"must be greater than zero, found {toml_repr(value)}")
+        return seconds
+
+    def switchable(
+        self, value: bool | str | float | None, key: Segments, default: float | None
+    ) -> float | None:
+        """A protocol-level timer where false or 0 means off and true means the default."""
+        if value is None or value is True:
+            return default
+        if value is False:
+            return None
+        return self.seconds(value, key, zero=True) or None
+
+    def at_least_one(self, value: int | None, key: Segments, default: int) -> int:
+        if value is None:
+            return default
+        if value < 1:
+            self.report(key, f"must be at least 1, found {value}")
+        return value
+
+    def size(self, value: str | int | None, key: Segments) -> int:
+        if value is None:
+            return DEFAULT_MAX_SIZE
+        try:
+            return parse_size(value)
+        except ValueError as err:
+            self.report(key, f"expected {EXPECTED_SIZE}, found {toml_repr(value)} ({err})")
+            return DEFAULT_MAX_SIZE
+
+    def nonempty(self, value: str, key: Segments) -> str:
+        if not value.strip():
+            self.report(key, f"must not be empty, found {toml_repr(value)}")
+        return value
+
+    # -- connection ----------------------------------------------------------------------------
+
+    def expand(self, template: str, key: Segments) -> str:
+        """Substitute ${VAR} and ${VAR:-default}; $${ writes a literal ${."""
+        parts: list[str] = []
+        position = 0
+        for match in _VARIABLE.finditer(template):
+            parts.append(template[position : match.start()])
+            position = match.end()
+            body = match["body"]
+            name, has_default, default = (body or "").partition(":-")
+            if match[0] == "$${":
+                parts.append("${")
+            elif match["end"] is None or not _VARIABLE_NAME.fullmatch(name):
+                shown = "${" + (body or "") + ("}" if match["end"] else "")
+                self.report(
+                    key,
+                    f'"{shown}" is not a variable reference; write ${{NAME}} or '
+                    '${NAME:-default} (NAME: letters, digits, _), or $${ for a literal "${"',
+                )
+            elif self.environ.get(name):
+                parts.append(self.environ[name])
+                self.secrets.append(self.environ[name])
+            elif has_default:
+                parts.append(default)
+            elif name not in self.environ:
+                self.report(
+                    key,
+                    f"environment variable {name} is not set "
+                    f"(set it, or write ${{{name}:-default}})",
+                )
+        parts.append(template[position:])
+        return "".join(parts)
+
+    def url(self, template: str) -> str:
+        before = self.problems
+        url = self.expand(template, ("url",))
+        if self.problems > before:
+            return url
+        problem = _url_problem(url)
+        if problem:
+            note = " after expanding ${...}" if problem != _url_problem(template) else ""
+            reason, hint = problem
+            self.report(("url",), f"{reason}, found {toml_repr(template)}{note}{hint}")
+        return url
+
+    def header(self, name: str, template: str) -> str:
+        key = ("headers", name)
+        if not _HEADER_NAME.fullmatch(name):
+            self.report(key, "is not a valid HTTP header name (letters, digits and -, no spaces)")
+        value = self.expand(template, key)
+        if "\r" in value or "\n" in value:
+            self.report(key, "must not contain a line break")
+        return value
+
+    def subscribe(
+        self, value: str | dict[str, Any] | list[str | dict[str, Any]]
+    ) -> tuple[str, ...]:
+        entries = value if isinstance(value, list) else [value]
+        messages: list[str] = []
+        for index, entry in enumerate(entries):
+            key: Segments = ("subscribe", index) if isinstance(value, list) else ("subscribe",)
+            if isinstance(entry, str):
+                messages.append(self.nonempty(entry, key))
+                continue
+            try:
+                messages.append(json.dumps(entry, separators=(",", ":"), allow_nan=False))
+            except (TypeError, ValueError):
+                self.report(key, "cannot be sent as JSON: it holds a TOML date/time, nan or inf")
+        return tuple(messages)
+
+    def check_channels(self, table: schema.FeedTable) -> None:
+        if table.channel_key is not None and not _is_json_path(table.channel_key):
+            found = toml_repr(table.channel_key)
+            self.report(
+                ("channel_key",), f'expected a dotted JSON path like "data.channel", found {found}'
+            )
+        if table.channel_key is None:
+            meaning = (
+                'channel_key, the dotted JSON path (like "stream") that names a message\'s channel'
+            )
+            for key, used in (
+                ("channels", bool(table.channels)),
+                ("channel_stale_after", table.channel_stale_after is not None),
+                ("reconnect_on_channel_stale", table.reconnect_on_channel_stale),
+            ):
+                if used:
+                    self.report((key,), f"has no effect without {meaning}")
+        seen: set[str] = set()
+        for index, channel in enumerate(table.channels):
+            self.nonempty(channel, ("channels", index))
+            if channel in seen:
+                self.report(("channels", index), f"{toml_repr(channel)} is listed twice")
+            seen.add(channel)
+
+    # -- rules ---------------------------------------------------------------------------------
+
+    def optional_matcher(self, table: schema.MatcherTable | None, key: str) -> MatcherSpec | None:
+        return self.matcher(table, (key,)) if table is not None else None
+
+    def matcher(self, table: schema.MatcherTable, key: Segments) -> MatcherSpec:
+        given = [name for name in ("contains", "json", "regex") if getattr(table, name) is not None]
+        if len(given) != 1:
+            found = " and ".join(given) if given else "none of them"
+            self.report(key, f"expected exactly one of contains, json or regex, found {found}")
+        regexes = self.patterns(table.regex, (*key, "regex"))
+        for index, pattern in enumerate(regexes):
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                where = (*key, "regex", index) if isinstance(table.regex, list) else (*key, "regex")
+                at = f" at position {err.pos}" if err.pos is not None else ""
+                self.report(
+                    where, f"invalid regular expression {toml_repr(pattern)}: {err.msg}{at}"
+                )
+        return MatcherSpec(
+            contains=self.patterns(table.contains, (*key, "contains")),
+            regex=regexes,
+            json=self.json_pairs(table.json, (*key, "json")),
+        )
+
+    def patterns(self, value: str | list[str] | None, key: Segments) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (self.nonempty(value, key),)
+        if not value:
+            self.report(key, "expected at least one pattern, found []")
+        return tuple(self.nonempty(pattern, (*key, index)) for index, pattern in enumerate(value))
+
+    def json_pairs(
+        self, table: dict[str, Any] | None, key: Segments
+    ) -> tuple[tuple[str, Any], ...]:
+        if table is None:
+            return ()
+        pairs = tuple(_flatten(table))
+        if not pairs:
+            self.report(
+                key, 'expected at least one dotted.path = value pair, like { event = "heartbeat" }'
+            )
+        for path, value in pairs:
+            if not _is_json_path(path):
+                self.report((*key, path), "is not a dotted JSON path (empty part between dots)")
+            if not _is_json_value(value):
+                self.report((*key, path), f"{toml_repr(value)} can never appear in JSON")
+        return pairs
+
+    def ping(self, table: schema.PingTable) -> PingSpec:
+        every = self.seconds(table.every, ("ping", "every"))
+        return PingSpec(every=every, send=self.nonempty(table.send, ("ping", "send")))
+
+    def reply(self, table: schema.ReplyTable, index: int) -> ReplyRule:
+        match = self.matcher(table, ("reply", index))
+        return ReplyRule(match=match, send=self.nonempty(table.send, ("reply", index, "send")))
+
+    def backoff(self, table: schema.BackoffTable) -> BackoffSpec:
+        default = BackoffSpec()
+        initial = self.seconds(table.initial, ("backoff", "initial"), default.initial)
+        ceiling = self.seconds(table.max, ("backoff", "max"), default.max)
+        stable = self.seconds(
+            table.stable_after, ("backoff", "stable_after"), default.stable_after, zero=True
+        )
+        if initial > ceiling:
+            note = ", the default" if table.max is None else ""
+            self.report(
+                ("backoff", "initial"),
+                f"backoff.initial ({format_duration(initial)}) must not exceed "
+                f"backoff.max ({format_duration(ceiling)}{note})",
+                keyed=False,
+            )
+        return BackoffSpec(initial=initial, max=ceiling, stable_after=stable)
+
+    def storm(self, table: schema.StormTable) -> StormSpec:
+        default = StormSpec()
+        return StormSpec(
+            reconnects=self.at_least_one(
+                table.reconnects, ("storm", "reconnects"), default.reconnects
+            ),
+            window=self.seconds(table.window, ("storm", "window"), default.window),
+        )
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    """Nested tables in a json matcher are paths too: { data = { type = "hb" } } is data.type."""
+    for key, value in table.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and value:
+            yield from _flatten(value, path)
+        else:
+            yield path, value
+
+
+def _is_json_path(path: str) -> bool:
+    return all(part.strip() for part in path.split("."))
+
+
+def _is_json_value(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_is_json_value(item) for item in value)
+    if isinstance(value, dict):
+        return all(_is_json_value(item) for item in value.values())
+    return isinstance(value, str | int)
+
+
+def _url_problem(url: str) -> tuple[str, str] | None:
+    """What is wrong with a WebSocket URL, and a hint; None when nothing is."""
+    if any(char.isspace() for char in url):
+        return "expected a URL without spaces", ""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("ws", "wss"):
+        hint = " (WebSocket URLs start with ws:// or wss://)"
+        if parts.scheme.lower() in ("http", "https"):
+            hint = f" (for a WebSocket use {parts.scheme.lower().replace('http', 'ws')}://)"
+        return "expected a ws:// or wss:// URL", hint
+    if not parts.hostname:
+        return "expected a ws:// or wss:// URL with a host", ""
+    try:
+        parts.port  # noqa: B018 - reading it checks the port
+    except ValueError:
+        return "expected a port number from 1 to 65535", ""
+    return None

@@ -1,0 +1,210 @@
+"""Turn a TOML file into a ready-to-run Config, or explain every problem with it at once.
+
+Reading happens in two passes. The shape pass (``shape``) walks the raw TOML against the structs
+in ``schema`` and reports unknown keys (with suggestions), missing keys and wrong types, using
+msgspec for the type checks. The meaning pass (``feed_reader``) then converts each well-shaped
+feed: units, ``${VAR}`` expansion, matchers, and the checks that span several keys. This module
+runs both and names each place a problem is found, the way the user would look for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from feedwatch.config import schema
+from feedwatch.config.feed_reader import FeedReader
+from feedwatch.config.listen import EXPECTED_LISTEN, parse_listen
+from feedwatch.config.model import Config, FeedConfig, ServerConfig
+from feedwatch.config.problems import ConfigError, Problem, Segments
+from feedwatch.config.shape import ShapeChecker
+from feedwatch.config.syntax_errors import syntax_problem
+from feedwatch.config.toml_text import dotted, toml_repr
+
+__all__ = ["ConfigError", "Problem", "load_config", "parse_config"]
+
+_FEEDS_HEADER = re.compile(r"\s*\[\[\s*feeds\s*\]\]\s*(#.*)?")
+# Stand-ins for malformed required keys while the rest of a feed is checked; never returned.
+_PLACEHOLDERS: dict[str, Any] = {"name": "?", "url": "ws://placeholder", "stale_after": 1}
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the user's config file, so the engine only ever sees a checked Config."""
+    summary = f"cannot read config {path}"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        reason = 'the file does not exist (run "feedwatch init" to write a commented starter)'
+        raise ConfigError([Problem("", "", reason)], path, summary) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            [Problem("", "", "it is a directory, not a file")], path, summary
+        ) from None
+    except OSError as err:
+        raise ConfigError([Problem("", "", err.strerror or str(err))], path, summary) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        reason = (
+            f"the file is not UTF-8 text: byte 0x{data[err.start]:02x} at line {line}, "
+            f"column {column} is not valid UTF-8 (save the file as UTF-8)"
+        )
+        raise ConfigError([Problem("", "", reason)], path, summary) from None
+    return parse_config(text, path, environ)
+
+
+def parse_config(
+    text: str, source: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Config:
+    """Check TOML text as a config; the seam for tests and for configs that are not files."""
+    text = text.removeprefix("\ufeff")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        summary = "invalid TOML" + (f" in {source}" if source else "")
+        raise ConfigError([syntax_problem(str(err), text)], source, summary) from None
+    reader = _ConfigReader(raw, text, os.environ if environ is None else environ)
+    feeds, server = reader.read()
+    if reader.problems:
+        raise ConfigError(reader.sorted_problems(), source)
+    return Config(feeds=feeds, server=server, source=source)
+
+
+class _ConfigReader:
+    """One parse: the raw TOML, how to name each place in it, and everything wrong with it."""
+
+    def __init__(self, raw: dict[str, Any], text: str, environ: Mapping[str, str]) -> None:
+        self.raw = raw
+        self.environ = environ
+        self.problems: list[tuple[Segments, Problem]] = []
+        raw_feeds = raw.get("feeds")
+        self.feeds: list[Any] = raw_feeds if isinstance(raw_feeds, list) else []
+        lines = [n for n, line in enumerate(text.splitlines(), 1) if _FEEDS_HEADER.fullmatch(line)]
+        self.header_lines = lines if len(lines) == len(self.feeds) else []
+        self.name_counts = Counter(_feed_name(feed) for feed in self.feeds)
+        self.shape = ShapeChecker(self.report)
+
+    def read(self) -> tuple[tuple[FeedConfig, ...], ServerConfig]:
+        self.shape.check_table(self.raw, schema.ConfigFile, ())
+        feeds: list[FeedConfig] = []
+        for index, raw_feed in enumerate(self.feeds):
+            if isinstance(raw_feed, dict):
+                feed = self.read_feed(raw_feed, ("feeds", index))
+                feeds += [feed] if feed is not None else []
+        self.check_unique_names()
+        if not self.feeds and not self.has_problems(("feeds",)):
+            self.report(
+                (),
+                "no feeds configured: feedwatch only watches feeds listed in [[feeds]] tables; "
+                "add one with at least name, url and stale_after "
+                '("feedwatch init" writes a commented example)',
+            )
+        return tuple(feeds), self.read_server()
+
+    def read_feed(self, raw: dict[str, Any], at: Segments) -> FeedConfig | None:
+        """Check a feed's meaning even when some keys are malformed, so one pass finds it all."""
+        malformed = {place[2] for place, _ in self.problems if place[:2] == at and len(place) > 2}
+        usable = {key: value for key, value in raw.items() if key not in malformed}
+        for key, placeholder in _PLACEHOLDERS.items():
+            usable.setdefault(key, placeholder)
+        table = self.shape.convert(usable, schema.FeedTable, at)
+        feed = FeedReader(self.report, self.environ, at).read(table) if table is not None else None
+        return None if malformed else feed
+
+    def read_server(self) -> ServerConfig:
+        raw = self.raw.get("server")
+        if not isinstance(raw, dict) or self.has_problems(("server",)):
+            return ServerConfig()
+        table = self.shape.convert(raw, schema.ServerTable, ("server",))
+        if table is None or table.listen is None:
+            return ServerConfig()
+        try:
+            host, port = parse_listen(table.listen)
+        except ValueError as err:
+            found = toml_repr(table.listen)
+            self.report(("server", "listen"), f"expected {EXPECTED_LISTEN}, found {found} ({err})")
+            return ServerConfig()
+        return ServerConfig(host=host, port=port)
+
+    def check_unique_names(self) -> None:
+        seen: dict[str, int] = {}
+        for index, feed in enumerate(self.feeds):
+            name = _feed_name(feed)
+            if name is None:
+                continue
+            if name in seen:
+                first, second = self.position(seen[name]), self.position(index)
+                self.report(
+                    ("feeds", index),
+                    f"{first} and {second} are both named {json.dumps(name, ensure_ascii=False)}; "
+                    "feed names must be unique",
+                    keyed=False,
+                    where="",
+                )
+            else:
+                seen[name] = index
+
+    # -- naming places -------------------------------------------------------------------------
+
+    def position(self, index: int, *, within: str = "") -> str:
+        """Name a feed by position: feeds[2] (line 14), or feed "x" (feeds[2], line 14)."""
+        line = f"line {self.header_lines[index]}" if self.header_lines else ""
+        if within:
+            return f"{within} ({', '.join(filter(None, (f'feeds[{index}]', line)))})"
+        return f"feeds[{index}]" + (f" ({line})" if line else "")
+
+    def locate(self, at: Segments) -> tuple[str, str]:
+        """Name a place for a person: the feed by its name when it has one, then the key."""
+        if len(at) >= 2 and at[0] == "feeds" and isinstance(at[1], int):
+            name = _feed_name(self.feeds[at[1]]) if at[1] < len(self.feeds) else None
+            if name is None:
+                return self.position(at[1]), dotted(at[2:])
+            label = f"feed {json.dumps(name, ensure_ascii=False)}"
+            if self.name_counts[name] > 1:
+                label = self.position(at[1], within=label)
+            return label, dotted(at[2:])
+        if at[:1] == ("server",):
+            return "[server]", dotted(at[1:])
+        return "", dotted(at)
+
+    def report(
+        self, at: Segments, message: str, *, keyed: bool = True, where: str | None = None
+    ) -> None:
+        located, key = self.locate(at)
+        problem = Problem(located if where is None else where, key if keyed else "", message)
+        self.problems.append((at, problem))
+
+    def has_problems(self, at: Segments) -> bool:
+        return any(place[: len(at)] == at for place, _ in self.problems)
+
+    def sorted_problems(self) -> list[Problem]:
+        """Top level, then [server], then each feed, each in the order its keys are written."""
+
+        def order(place: Segments) -> tuple[int, int]:
+            if len(place) >= 2 and place[0] == "feeds" and isinstance(place[1], int):
+                return 2 + place[1], _rank(self.feeds[place[1]], place[2:])
+            if place[:1] == ("server",):
+                return 1, _rank(self.raw.get("server"), place[1:])
+            return 0, _rank(self.raw, place)
+
+        return [problem for _, problem in sorted(self.problems, key=lambda p: order(p[0]))]
+
+
+def _feed_name(feed: Any) -> str | None:
+    """A feed's name if it has a usable one, to call it by in messages."""
+    name = feed.get("name") if isinstance(feed, dict) else None
+    return name if isinstance(name, str) and name.strip() else None
+
+
+def _rank(table: Any, place: Segments) -> int:
+    """Where a key is written in its table, so problems read top to bottom like the file."""
+    keys = list(table) if isinstance(table, dict) else []
+    return keys.index(place[0]) if place and place[0] in keys else len(keys)

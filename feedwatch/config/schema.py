@@ -1,0 +1,91 @@
+"""The raw shape of a config file: values exactly as written, before units and ${VAR} resolve.
+
+Every table forbids unknown keys, so a typo is an error instead of a silently disabled check.
+The ``expected`` text in a field's metadata is what a user is told when a value has the wrong type.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+from feedwatch.config.durations import EXPECTED_DURATION
+from feedwatch.config.listen import EXPECTED_LISTEN
+from feedwatch.config.sizes import EXPECTED_SIZE
+
+Duration = Annotated[str | int | float, msgspec.Meta(extra={"expected": EXPECTED_DURATION})]
+DurationOrOff = Annotated[
+    bool | str | int | float,
+    msgspec.Meta(extra={"expected": f"{EXPECTED_DURATION}, or false to turn it off"}),
+]
+Size = Annotated[str | int, msgspec.Meta(extra={"expected": EXPECTED_SIZE})]
+Listen = Annotated[str | int, msgspec.Meta(extra={"expected": EXPECTED_LISTEN})]
+Patterns = Annotated[
+    str | list[str], msgspec.Meta(extra={"expected": "a string or a list of strings"})
+]
+Messages = Annotated[
+    str | dict[str, Any] | list[str | dict[str, Any]],
+    msgspec.Meta(extra={"expected": "a string, an inline table, or a list of them"}),
+]
+
+
+class MatcherTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Which messages a rule applies to; exactly one of the three must be set."""
+
+    contains: Patterns | None = None
+    json: dict[str, Any] | None = None
+    regex: Patterns | None = None
+
+
+class ReplyTable(MatcherTable, forbid_unknown_fields=True, kw_only=True):
+    send: str
+
+
+class PingTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    every: Duration
+    send: str
+
+
+class BackoffTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    initial: Duration | None = None
+    max: Duration | None = None
+    stable_after: Duration | None = None
+
+
+class StormTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reconnects: int | None = None
+    window: Duration | None = None
+
+
+class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: str
+    url: str
+    stale_after: Duration
+    subscribe: Messages = []
+    headers: dict[str, str] = {}
+    channel_key: str | None = None
+    channels: list[str] = []
+    channel_stale_after: Duration | None = None
+    reconnect_on_stale: bool = True
+    reconnect_on_channel_stale: bool = False
+    max_size: Size | None = None
+    open_timeout: Duration | None = None
+    protocol_ping: DurationOrOff | None = None
+    protocol_ping_timeout: DurationOrOff | None = None
+    max_channels: int | None = None
+    heartbeat: MatcherTable | None = None
+    ignore: MatcherTable | None = None
+    ping: PingTable | None = None
+    reply: list[ReplyTable] = []
+    backoff: BackoffTable | None = None
+    storm: StormTable | None = None
+
+
+class ServerTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    listen: Listen | None = None
+
+
+class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    server: ServerTable | None = None
+    feeds: list[FeedTable] = []

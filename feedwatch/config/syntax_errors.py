@@ -1,0 +1,42 @@
+"""TOML syntax errors turned into a pointer at the broken line and, where we can, a fix."""
+
+from __future__ import annotations
+
+import re
+
+from feedwatch.config.problems import Problem
+
+_TOML_POSITION = re.compile(
+    r"(?P<message>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)"
+)
+_UNQUOTED_VALUE = re.compile(r"\s*[\w.\"'-]+\s*=\s*(?P<value>[^\s\"'\[{#][^#]*?)\s*(#.*)?")
+_TOML_LITERAL = re.compile(r"true|false|[+-]?(inf|nan|[\d_]+(\.[\d_]+)?([eE][+-]?\d+)?)")
+
+
+def syntax_problem(error: str, text: str) -> Problem:
+    """Point at the broken line, since tomllib's words alone rarely say what to change."""
+    match = _TOML_POSITION.fullmatch(error)
+    message = match["message"] if match else error
+    message = message[:1].lower() + message[1:]
+    if not match or not match["line"]:
+        return Problem("at the end of the file", "", message + _syntax_hint(message, ""))
+    number, column = int(match["line"]), int(match["column"])
+    lines = text.splitlines()
+    line = lines[number - 1].replace("\t", " ") if number <= len(lines) else ""
+    gutter = " " * len(str(number))
+    snippet = f"\n{number} | {line}\n{gutter} | {' ' * (column - 1)}^"
+    where = f"line {number}, column {column}"
+    return Problem(where, "", message + _syntax_hint(message, line) + snippet)
+
+
+def _syntax_hint(message: str, line: str) -> str:
+    if message.startswith("cannot declare"):
+        return " (a [table] may appear once; each feed starts with [[feeds]], two brackets)"
+    if message.startswith("cannot overwrite a value"):
+        return " (a key is set twice in the same table)"
+    unquoted = _UNQUOTED_VALUE.fullmatch(line)
+    if unquoted and unquoted["value"].lower() in ("true", "false"):
+        return f" (true and false are written in lower case: {unquoted['value'].lower()})"
+    if unquoted and not _TOML_LITERAL.fullmatch(unquoted["value"]):
+        return f' (text values need quotes: "{unquoted["value"]}")'
+    return ""
