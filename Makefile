@@ -1,0 +1,39 @@
+# One command per job; `make check` runs exactly what CI runs (.ci/run calls it).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SOURCES := feedwatch tests benchmarks
+
+.PHONY: install run demo check lint typecheck test bench
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# With no config file this shows the built-in demo feeds.
+run: install
+	$(VENV)/bin/feedwatch
+
+demo: install
+	$(VENV)/bin/feedwatch demo
+
+lint: install
+	$(VENV)/bin/ruff check $(SOURCES)
+	$(VENV)/bin/ruff format --check $(SOURCES)
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+test: install
+	$(PY) -m pytest
+
+check: lint typecheck test
+
+# Benchmarks are not part of the test run: they take minutes and want a quiet machine.
+bench: install
+	$(PY) benchmarks/bench_ingest.py
+	$(PY) benchmarks/bench_detection.py

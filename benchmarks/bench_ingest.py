@@ -1,0 +1,137 @@
+"""Ingest benchmark: messages/s the engine sustains on one flooding feed, as a ratio
+against a bare ``websockets`` client reading the same server in the same run.
+
+The flood server runs in its own process and writes pre-encoded frames straight
+to the socket, so it outruns any Python client and the figure measures the
+client side only. Runs alternate (bare, engine, bare, engine...) and the
+medians are compared, so drift on a noisy machine hits both sides alike.
+
+    python benchmarks/bench_ingest.py [--seconds 3] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import statistics
+import time
+from dataclasses import replace
+
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
+
+from feedwatch.config.model import Config, FeedConfig, MatcherSpec
+from feedwatch.engine.engine import Engine
+
+MESSAGE = (
+    b'{"stream":"btcusdt@trade","data":{"e":"trade","E":1732600000000,"s":"BTCUSDT",'
+    b'"t":123456789,"p":"97312.45000000","q":"0.01200000"}}'
+)
+
+
+def _frame(payload: bytes) -> bytes:
+    """An unmasked server-to-client text frame (RFC 6455, section 5.2)."""
+    if len(payload) < 126:
+        return bytes([0x81, len(payload)]) + payload
+    return bytes([0x81, 126]) + len(payload).to_bytes(2, "big") + payload
+
+
+def _serve_flood(port_queue: mp.Queue) -> None:  # type: ignore[type-arg]
+    blob = _frame(MESSAGE) * 2000
+
+    async def handler(ws: ServerConnection) -> None:
+        transport = ws.transport
+        try:
+            while not transport.is_closing():
+                if transport.get_write_buffer_size() > 1 << 22:
+                    await asyncio.sleep(0.0005)
+                    continue
+                transport.write(blob)
+                await asyncio.sleep(0)
+        except (ConnectionError, RuntimeError):
+            pass
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, compression=None) as server:
+            port_queue.put(server.sockets[0].getsockname()[1])
+            await asyncio.Future()
+
+    asyncio.run(main())
+
+
+async def bare_client(url: str, seconds: float) -> float:
+    """The reference: the simplest correct websockets reader."""
+    async with connect(url, compression=None, max_size=None) as ws:
+        count = 0
+        warm_until = time.monotonic() + 0.5
+        async for _ in ws:
+            count += 1
+            if time.monotonic() >= warm_until:
+                break
+        count = 0
+        start = time.monotonic()
+        end = start + seconds
+        async for _ in ws:
+            count += 1
+            if count & 1023 == 0 and time.monotonic() >= end:
+                break
+        return count / (time.monotonic() - start)
+
+
+async def engine_client(feed: FeedConfig, seconds: float) -> float:
+    engine = Engine(Config(feeds=(feed,)))
+    await engine.start()
+    try:
+        monitor = engine.worker(feed.name).monitor
+        await asyncio.sleep(0.5)
+        before, start = monitor.messages, time.monotonic()
+        await asyncio.sleep(seconds)
+        return (monitor.messages - before) / (time.monotonic() - start)
+    finally:
+        await engine.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+    server = mp.Process(target=_serve_flood, args=(queue,), daemon=True)
+    server.start()
+    url = f"ws://127.0.0.1:{queue.get(timeout=10)}/flood"
+    plain = FeedConfig(
+        name="flood",
+        url=url,
+        stale_after=5.0,
+        heartbeat=MatcherSpec(contains=('"event":"heartbeat"',)),
+        protocol_ping_interval=None,
+    )
+    variants = {
+        "engine (heartbeat rule, no JSON parse)": plain,
+        "engine (channel_key: one JSON parse per message)": replace(plain, channel_key="stream"),
+    }
+    rates: dict[str, list[float]] = {"bare websockets client": []}
+    rates.update({name: [] for name in variants})
+
+    async def run() -> None:
+        for _ in range(args.rounds):
+            rates["bare websockets client"].append(await bare_client(url, args.seconds))
+            for name, feed in variants.items():
+                rates[name].append(await engine_client(feed, args.seconds))
+
+    try:
+        asyncio.run(run())
+    finally:
+        server.terminate()
+    reference = statistics.median(rates["bare websockets client"])
+    print(f"{'client':<52} {'msgs/s (median)':>16} {'ratio':>7}")
+    for name, values in rates.items():
+        med = statistics.median(values)
+        print(f"{name:<52} {med:>16,.0f} {med / reference:>7.2f}")
+
+
+if __name__ == "__main__":
+    main()

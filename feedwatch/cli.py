@@ -1,0 +1,168 @@
+"""The ``feedwatch`` command line: the entry point that wires config, engine and outputs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from feedwatch import __version__
+from feedwatch.config.loader import ConfigError, load_config
+from feedwatch.config.model import Config
+from feedwatch.config.paths import default_config_path
+
+EXIT_OK = 0
+EXIT_CONFIG = 2
+
+log = logging.getLogger("feedwatch")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help=f"config file (default: {default_config_path()})",
+    )
+    common.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="how much to log on stderr (default: info)",
+    )
+    running = argparse.ArgumentParser(add_help=False)
+    running.add_argument(
+        "--headless",
+        action="store_true",
+        help="no dashboard: JSON lines on stdout, logs on stderr",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="feedwatch",
+        description="Watch long-lived streaming feeds and say at once when data stops.",
+        parents=[common, running],
+    )
+    parser.add_argument("--version", action="version", version=f"feedwatch {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser(
+        "demo",
+        parents=[common, running],
+        help="run the built-in simulated feeds on 127.0.0.1 and watch them",
+    )
+    sub.add_parser(
+        "init",
+        parents=[common],
+        help="write a commented starter config (never overwrites)",
+    )
+    sub.add_parser(
+        "check-config",
+        parents=[common],
+        help="validate a config file; exit 0 if valid, 2 if not",
+    )
+    return parser
+
+
+def _setup_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%Y-%m-%d %H:%M:%S")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Library chatter (handshake retries, aiohttp access) is not for users.
+    logging.getLogger("websockets").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp").setLevel(logging.WARNING)
+
+
+def _load(path: Path) -> Config | None:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"feedwatch: {exc}", file=sys.stderr)
+        return None
+
+
+def _cmd_init(path: Path | None) -> int:
+    from feedwatch.config.starter import write_starter_config
+
+    target = path or default_config_path()
+    try:
+        written = write_starter_config(target)
+    except FileExistsError:
+        print(
+            f"feedwatch: {target} already exists; not overwriting it.\n"
+            f"  Edit it, or check it with: feedwatch check-config --config {target}",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    except OSError as exc:
+        print(f"feedwatch: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"wrote {written}")
+    print(f"edit it, then run: feedwatch --config {written}")
+    return EXIT_OK
+
+
+def _cmd_check(path: Path | None) -> int:
+    target = path or default_config_path()
+    config = _load(target)
+    if config is None:
+        return EXIT_CONFIG
+    names = ", ".join(f.name for f in config.feeds)
+    print(
+        f"{target}: OK ({len(config.feeds)} feed{'s' if len(config.feeds) != 1 else ''}: {names})"
+    )
+    return EXIT_OK
+
+
+async def _run_demo(headless: bool) -> int:
+    from feedwatch.demo.feeds import demo_config
+    from feedwatch.demo.simulator import Simulator
+
+    sim = Simulator.demo()
+    await sim.start(host="127.0.0.1", port=0)
+    try:
+        return await _run_engine(demo_config(sim), headless)
+    finally:
+        await sim.stop()
+
+
+async def _run_engine(config: Config, headless: bool) -> int:
+    from feedwatch.engine.engine import Engine
+    from feedwatch.outputs.headless import run_headless
+
+    engine = Engine(config)
+    # The dashboard arrives with its own issue; until then both modes run headless.
+    del headless
+    return await run_headless(engine, sys.stdout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments and run; returns the process exit status."""
+    args = _parser().parse_args(argv)
+    _setup_logging(args.log_level)
+    if args.command == "init":
+        return _cmd_init(args.config)
+    if args.command == "check-config":
+        return _cmd_check(args.config)
+    try:
+        if args.command == "demo":
+            return asyncio.run(_run_demo(args.headless))
+        if args.config is None and not default_config_path().exists():
+            log.warning(
+                "no config at %s: showing the built-in demo feeds. "
+                "Create a config with `feedwatch init`, or pass --config PATH.",
+                default_config_path(),
+            )
+            return asyncio.run(_run_demo(args.headless))
+        config = _load(args.config or default_config_path())
+        if config is None:
+            return EXIT_CONFIG
+        return asyncio.run(_run_engine(config, args.headless))
+    except KeyboardInterrupt:
+        return EXIT_OK

@@ -1,0 +1,110 @@
+"""`feedwatch --headless` as a user runs it: a real process, JSON lines, clean exit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from feedwatch.demo.behaviours import Ticker
+from feedwatch.demo.simulator import Simulator
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    async with Simulator(seed=9) as simulator:
+        simulator.add("/ticker", Ticker(rate=40))
+        yield simulator
+
+
+async def read_event(proc: asyncio.subprocess.Process, event: str, timeout: float = 10) -> dict:
+    assert proc.stdout is not None
+    async with asyncio.timeout(timeout):
+        while True:
+            line = await proc.stdout.readline()
+            assert line, "feedwatch closed stdout"
+            doc = json.loads(line)
+            if doc["event"] == event:
+                return doc
+
+
+async def test_headless_prints_json_lines_serves_health_and_exits_cleanly_on_sigterm(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    port = free_port()
+    config = tmp_path / "feedwatch.toml"
+    config.write_text(
+        f"""
+[server]
+listen = "127.0.0.1:{port}"
+
+[[feeds]]
+name = "ticker"
+url = "{sim.url("/ticker")}"
+stale_after = "300ms"
+subscribe = ['{{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1}}']
+[feeds.ignore]
+contains = '"result":null'
+"""
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "feedwatch", "--config", str(config), "--headless",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "0"},
+    )  # fmt: skip
+    try:
+        connected = await read_event(proc, "connected")
+        assert connected["feed"] == "ticker"
+        assert isinstance(connected["ts"], float)
+        sim.stall("/ticker")
+        stale = await read_event(proc, "stale")
+        assert stale["feed"] == "ticker"
+        assert stale["age_seconds"] >= 0.3
+        assert stale["reason"] == "no data for 0.3s"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/health") as response,
+        ):
+            assert response.status == 503
+            assert (await response.json())["status"] == "degraded"
+        sim.resume("/ticker")
+        recovered = await read_event(proc, "recovered")
+        assert recovered["outage_seconds"] > 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(proc.wait(), 10)
+    assert proc.stderr is not None
+    stderr = (await proc.stderr.read()).decode()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+    assert "ticker: stale" in stderr  # the human log line
+
+
+async def test_a_bad_config_exits_2_with_a_located_message(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[[feeds]]\nname = "x"\nurl = "ws://127.0.0.1:1/"\nstale_after = "soon"\n')
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "feedwatch", "--config", str(config), "--headless",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2
+    text = err.decode()
+    assert str(config) in text
+    assert 'feed "x"' in text and "stale_after" in text and '"soon"' in text
+    assert "Traceback" not in text
+    assert out == b""
