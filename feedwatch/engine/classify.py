@@ -6,11 +6,12 @@ for a regex, and JSON is parsed only when a rule needs it, and then only once.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
+
+import msgspec
 
 from feedwatch.config.model import FeedConfig, MatcherSpec
 
@@ -26,6 +27,10 @@ class Kind(IntEnum):
 _DATA: tuple[Kind, None, None] = (Kind.DATA, None, None)
 _HEARTBEAT: tuple[Kind, None, None] = (Kind.HEARTBEAT, None, None)
 _IGNORED: tuple[Kind, None, None] = (Kind.IGNORED, None, None)
+
+# msgspec parses JSON about five times faster than the json module, and the parse
+# is the one expensive step a channel_key or json rule adds per message.
+_decode_json = msgspec.json.Decoder().decode
 
 MISSING: Any = object()
 _UNPARSED: Any = object()
@@ -72,10 +77,10 @@ class _Parsed:
     def get_doc(self) -> Any:
         if self.doc is _UNPARSED:
             try:
-                self.doc = json.loads(self.raw)
+                self.doc = _decode_json(self.raw)
             except RecursionError:
                 self.doc, self.error = MISSING, "JSON nested too deeply"
-            except ValueError as exc:
+            except msgspec.DecodeError as exc:
                 self.doc, self.error = MISSING, f"invalid JSON: {exc}"
         return self.doc
 
