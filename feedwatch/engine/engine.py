@@ -18,7 +18,8 @@ from feedwatch.config.model import Config, FeedConfig
 from feedwatch.engine.clock import Clock, LoopClock
 from feedwatch.engine.events import EventBus
 from feedwatch.engine.liveness import FeedMonitor, Watch
-from feedwatch.engine.snapshot import ChannelSnapshot, FeedSnapshot
+from feedwatch.engine.redact import redact_text
+from feedwatch.engine.snapshot import ChannelSnapshot, FeedDetail, FeedSnapshot
 from feedwatch.engine.worker import FeedWorker
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,23 @@ class Engine:
 
     def feed_snapshot(self, name: str) -> FeedSnapshot:
         return self._feed_snapshot(self.worker(name), self.clock.monotonic(), self.clock.time())
+
+    def feed_detail(self, name: str) -> FeedDetail:
+        """A deeper copy of one feed, for the detail view (costlier: call it for one feed)."""
+        worker = self.worker(name)
+        m = worker.monitor
+        now, wall = self.clock.monotonic(), self.clock.time()
+        offset = wall - now
+        gaps = m.watch.gaps
+        return FeedDetail(
+            feed=self._feed_snapshot(worker, now, wall),
+            gaps=tuple((t + offset, g) for t, g in zip(gaps.times, gaps.gaps, strict=True)),
+            raw=tuple(
+                (t + offset, redact_text(raw.decode("utf-8", errors="replace"), m.config.secrets))
+                for t, raw in m.recent_raw
+            ),
+            events=tuple(m.events),
+        )
 
     @staticmethod
     def _channel_snapshot(m: FeedMonitor, w: Watch, now: float) -> ChannelSnapshot:

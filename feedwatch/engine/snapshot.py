@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from feedwatch.engine.events import Event
 from feedwatch.engine.liveness import State
 from feedwatch.engine.stats import GapSummary
 
@@ -69,3 +70,16 @@ class FeedSnapshot:
         if self.stale:
             return 1.0
         return min(1.0, max(0.0, self.signal_age / self.stale_after))
+
+
+@dataclass(frozen=True)
+class FeedDetail:
+    """Everything the detail view shows for one feed, copied at one instant."""
+
+    feed: FeedSnapshot
+    # Inter-message gaps: (unix time the gap ended, gap seconds), oldest first.
+    gaps: tuple[tuple[float, float], ...]
+    # The latest raw messages: (unix time, text cut to a few hundred bytes), oldest first.
+    raw: tuple[tuple[float, str], ...]
+    # This feed's recent events, oldest first.
+    events: tuple[Event, ...]
