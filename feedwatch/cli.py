@@ -120,26 +120,27 @@ def _cmd_check(path: Path | None) -> int:
     return EXIT_OK
 
 
-async def _run_demo(headless: bool) -> int:
+def _run_demo(headless: bool, notice: str | None = None) -> int:
+    from feedwatch.demo.background import BackgroundSimulator
     from feedwatch.demo.feeds import demo_config
-    from feedwatch.demo.simulator import Simulator
 
-    sim = Simulator.demo()
-    await sim.start(host="127.0.0.1", port=0)
-    try:
-        return await _run_engine(demo_config(sim), headless)
-    finally:
-        await sim.stop()
+    with BackgroundSimulator() as sim:
+        return _run(demo_config(sim), headless, notice)
 
 
-async def _run_engine(config: Config, headless: bool) -> int:
-    from feedwatch.engine.engine import Engine
-    from feedwatch.outputs.headless import run_headless
+def _run(config: Config, headless: bool, notice: str | None = None) -> int:
+    if headless:
+        from feedwatch.engine.engine import Engine
+        from feedwatch.outputs.headless import run_headless
 
-    engine = Engine(config)
-    # The dashboard arrives with its own issue; until then both modes run headless.
-    del headless
-    return await run_headless(engine, sys.stdout)
+        return asyncio.run(run_headless(Engine(config), sys.stdout))
+    from feedwatch.tui.factory import build_app
+
+    # The dashboard owns the terminal: keep log lines from tearing through it.
+    logging.getLogger().handlers[:] = [logging.NullHandler()]
+    app = build_app(config, refresh_hz=config.ui.refresh_hz, notice=notice)
+    app.run()
+    return app.return_code or EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,17 +153,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_check(args.config)
     try:
         if args.command == "demo":
-            return asyncio.run(_run_demo(args.headless))
+            return _run_demo(args.headless)
         if args.config is None and not default_config_path().exists():
-            log.warning(
-                "no config at %s: showing the built-in demo feeds. "
-                "Create a config with `feedwatch init`, or pass --config PATH.",
-                default_config_path(),
+            notice = (
+                f"No config at {default_config_path()}: showing the built-in demo feeds. "
+                "Create a config with `feedwatch init`, or pass --config PATH."
             )
-            return asyncio.run(_run_demo(args.headless))
+            log.warning("%s", notice)
+            return _run_demo(args.headless, notice)
         config = _load(args.config or default_config_path())
         if config is None:
             return EXIT_CONFIG
-        return asyncio.run(_run_engine(config, args.headless))
+        return _run(config, args.headless)
     except KeyboardInterrupt:
         return EXIT_OK

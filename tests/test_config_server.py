@@ -47,3 +47,26 @@ def test_bad_listen_addresses_say_what_is_wrong(listen: str, reason: str) -> Non
         '[server]: listen: expected an address like "127.0.0.1:9321", "[::1]:9321" or ":9321", '
         f"found {listen} ({reason})"
     )
+
+
+def test_ui_refresh_rate_is_read() -> None:
+    from feedwatch.config.loader import parse_config
+
+    config = parse_config(
+        '[ui]\nrefresh_hz = 10\n[[feeds]]\nname = "a"\nurl = "ws://127.0.0.1:1/"\nstale_after = 1\n'
+    )
+    assert config.ui.refresh_hz == 10.0
+
+
+def test_ui_refresh_rate_out_of_range_is_a_located_error() -> None:
+    import pytest
+
+    from feedwatch.config.loader import ConfigError, parse_config
+
+    with pytest.raises(ConfigError) as info:
+        parse_config(
+            '[ui]\nrefresh_hz = 500\n[[feeds]]\nname = "a"\nurl = "ws://127.0.0.1:1/"\n'
+            "stale_after = 1\n"
+        )
+    assert "[ui]: refresh_hz: expected a refresh rate from 0.5 to 30" in str(info.value)
+    assert "found 500" in str(info.value)

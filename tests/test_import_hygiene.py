@@ -12,6 +12,8 @@ HEADLESS_MODULES = [
     "feedwatch.engine.worker",
     "feedwatch.engine.liveness",
     "feedwatch.engine.classify",
+    "feedwatch.engine.suggest",
+    "feedwatch.config.writeback",
     "feedwatch.config.loader",
     "feedwatch.outputs.headless",
     "feedwatch.outputs.http.server",

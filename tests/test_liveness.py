@@ -272,3 +272,11 @@ def test_a_paused_feed_never_goes_stale_and_resumes_with_a_fresh_window(h: Harne
     assert "stale" not in h.kinds()
     h.clock.advance(1)
     assert h.kinds().count("stale") == 1
+
+
+def test_a_monitor_can_be_built_before_any_event_loop_runs() -> None:
+    from feedwatch.engine.clock import LoopClock
+
+    # The CLI builds the engine before the dashboard's loop starts.
+    monitor = FeedMonitor(CHANNELS, LoopClock(), lambda e: None, lambda r: None)
+    assert set(monitor.channels) == {"btc", "eth", "sol"}

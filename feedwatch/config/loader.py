@@ -21,7 +21,7 @@ from typing import Any
 from feedwatch.config import schema
 from feedwatch.config.feed_reader import FeedReader
 from feedwatch.config.listen import EXPECTED_LISTEN, parse_listen
-from feedwatch.config.model import Config, FeedConfig, ServerConfig
+from feedwatch.config.model import Config, FeedConfig, ServerConfig, UiConfig
 from feedwatch.config.problems import ConfigError, Problem, Segments
 from feedwatch.config.shape import ShapeChecker
 from feedwatch.config.syntax_errors import syntax_problem
@@ -73,9 +73,14 @@ def parse_config(
         raise ConfigError([syntax_problem(str(err), text)], source, summary) from None
     reader = _ConfigReader(raw, text, os.environ if environ is None else environ)
     feeds, server = reader.read()
+    ui = reader.read_ui()
     if reader.problems:
         raise ConfigError(reader.sorted_problems(), source)
-    return Config(feeds=feeds, server=server, source=source)
+    return Config(feeds=feeds, server=server, source=source, ui=ui)
+
+
+MIN_REFRESH_HZ = 0.5
+MAX_REFRESH_HZ = 30.0
 
 
 class _ConfigReader:
@@ -134,6 +139,22 @@ class _ConfigReader:
             return ServerConfig()
         return ServerConfig(host=host, port=port)
 
+    def read_ui(self) -> UiConfig:
+        raw = self.raw.get("ui")
+        if not isinstance(raw, dict) or self.has_problems(("ui",)):
+            return UiConfig()
+        table = self.shape.convert(raw, schema.UiTable, ("ui",))
+        if table is None or table.refresh_hz is None:
+            return UiConfig()
+        if not MIN_REFRESH_HZ <= table.refresh_hz <= MAX_REFRESH_HZ:
+            self.report(
+                ("ui", "refresh_hz"),
+                f"expected a refresh rate from {MIN_REFRESH_HZ:g} to {MAX_REFRESH_HZ:g} "
+                f"times a second, found {toml_repr(table.refresh_hz)}",
+            )
+            return UiConfig()
+        return UiConfig(refresh_hz=float(table.refresh_hz))
+
     def check_unique_names(self) -> None:
         seen: dict[str, int] = {}
         for index, feed in enumerate(self.feeds):
@@ -171,8 +192,8 @@ class _ConfigReader:
             if self.name_counts[name] > 1:
                 label = self.position(at[1], within=label)
             return label, dotted(at[2:])
-        if at[:1] == ("server",):
-            return "[server]", dotted(at[1:])
+        if at[:1] in (("server",), ("ui",)):
+            return f"[{at[0]}]", dotted(at[1:])
         return "", dotted(at)
 
     def report(

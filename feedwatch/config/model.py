@@ -106,7 +106,14 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class UiConfig:
+    # How often the dashboard samples the engine; message rates never change it.
+    refresh_hz: float = 4.0
+
+
+@dataclass(frozen=True)
 class Config:
     feeds: tuple[FeedConfig, ...]
     server: ServerConfig = field(default_factory=ServerConfig)
     source: Path | None = None
+    ui: UiConfig = field(default_factory=UiConfig)

@@ -86,6 +86,11 @@ class ServerTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     listen: Listen | None = None
 
 
+class UiTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    refresh_hz: float | None = None
+
+
 class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerTable | None = None
+    ui: UiTable | None = None
     feeds: list[FeedTable] = []

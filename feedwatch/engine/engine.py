@@ -192,7 +192,7 @@ class Engine:
             close_code=m.close_code,
             close_reason=m.close_reason,
             last_error=m.last_error,
-            last_event=m.last_event.describe() if m.last_event else None,
+            last_event=m.last_event.describe(with_feed=False) if m.last_event else None,
             subscribe_sent=m.subscribe_sent,
             channels=tuple(self._channel_snapshot(m, c, now) for c in m.channels.values()),
             taken_at=wall,

@@ -76,16 +76,24 @@ class Event:
         out.update(self.fields)
         return out
 
-    def describe(self) -> str:
+    def describe(self, with_feed: bool = True) -> str:
         """One human line, for logs and the TUI."""
         where = self.feed if self.channel is None else f"{self.feed}/{self.channel}"
-        text = f"{where}: {self.kind}"
+        if not with_feed:
+            where = "" if self.channel is None else self.channel
+        prefix = f"{where}: " if where else ""
+        age = self.age_seconds
+        if self.kind is EventKind.STALE and age is not None:
+            limit = self.fields.get("stale_after_seconds")
+            text = f"stale: no data for {age:.2f}s"
+            return prefix + text + (f" (threshold {limit:g}s)" if limit else "")
+        if self.kind is EventKind.RECOVERED and age is not None:
+            return f"{prefix}recovered after {age:.2f}s without data"
+        text = f"{prefix}{self.kind}"
         if self.kind is EventKind.RECONNECTING and "delay_seconds" in self.fields:
             text += f" in {self.fields['delay_seconds']:g}s"
         if self.reason:
             text += f" ({self.reason})"
-        if self.age_seconds is not None:
-            text += f", no data for {self.age_seconds:.3f}s"
         return text
 
 

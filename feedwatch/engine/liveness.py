@@ -170,6 +170,7 @@ class FeedMonitor:
         self.watch = Watch(clock, None, self.stale_after, self._feed_due)
         self.channels: dict[str, Watch] = {}
         self.dropped_channels = 0
+        self._started = False  # no timers before start(): there may be no event loop yet
         for key in config.channels:
             self._add_channel(key)
         self.storm = StormDetector(config.storm)
@@ -258,6 +259,7 @@ class FeedMonitor:
 
     def start(self) -> None:
         """Begin watching: the first deadline counts from now."""
+        self._started = True
         now = self.clock.monotonic()
         self.watch.restart_window(now)
         for ch in self.channels.values():
@@ -540,7 +542,7 @@ class FeedMonitor:
             return None
         watch = Watch(self.clock, key, self.channel_stale_after, self._channel_due, gap_buffer=256)
         self.channels[key] = watch
-        if self.phase not in (Phase.PAUSED, Phase.STOPPED):
+        if self._started and self.phase not in (Phase.PAUSED, Phase.STOPPED):
             watch.arm(watch.deadline())
         return watch
 

@@ -1,0 +1,327 @@
+"""The dashboard: one consumer of the engine, sampling its state at a fixed rate.
+
+Workers update engine state only. A timer here takes one snapshot per tick
+and renders the difference, so the feeds' message rate never becomes the
+screen's repaint rate.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Input
+
+from feedwatch.config.durations import format_duration
+from feedwatch.engine.engine import Engine
+from feedwatch.engine.events import Event
+from feedwatch.tui import themes
+from feedwatch.tui.commands import FeedwatchCommands
+from feedwatch.tui.palette import Palette
+from feedwatch.tui.screens.detail import DetailScreen
+from feedwatch.tui.screens.help import HelpScreen
+from feedwatch.tui.screens.threshold import ThresholdDialog
+from feedwatch.tui.widgets.event_log import EventLog
+from feedwatch.tui.widgets.feed_table import FeedTable
+from feedwatch.tui.widgets.status_header import StatusHeader
+
+THRESHOLD_STEP = 1.25
+DEFAULT_REFRESH_HZ = 4.0
+
+
+def _b(key: str, action: str, description: str, tooltip: str, *, show: bool = True,
+       key_display: str | None = None) -> Binding:  # fmt: skip
+    return Binding(key, action, description, show=show, id=action, tooltip=tooltip,
+                   key_display=key_display)  # fmt: skip
+
+
+class FeedwatchApp(App[int]):
+    """Feed liveness at a glance, and the keys to act on it."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "feedwatch"
+    COMMANDS: ClassVar = App.COMMANDS | {FeedwatchCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        _b("r", "reconnect", "Reconnect", "Force-reconnect the selected feed"),
+        _b("R", "reconnect_all", "Reconnect all", "Force-reconnect every feed", show=False),
+        _b("plus,equals_sign", "threshold_up", "Threshold +", "Raise the selected feed's "
+           "stale_after by one step (x1.25)", key_display="+"),
+        _b("minus", "threshold_down", "Threshold -", "Lower the selected feed's stale_after "
+           "by one step (/1.25)", key_display="-"),
+        _b("t", "set_threshold", "Set threshold", "Type an exact stale_after, like 90s"),
+        _b("ctrl+s", "save_thresholds", "Save", "Write changed thresholds to the config "
+           "file, keeping its comments", show=False),
+        _b("p", "toggle_pause", "Pause", "Pause or resume the selected feed"),
+        _b("enter", "details", "Details", "Charts, gap statistics and connection facts"),
+        _b("slash", "filter", "Filter", "Filter feeds by name", key_display="/"),
+        _b("s", "cycle_sort", "Sort", "Cycle the sort: config order, state, age", show=False),
+        _b("l", "toggle_log", "Log", "Show or hide the event log"),
+        _b("f", "toggle_follow", "Log: follow", "Log only the selected feed, or all feeds",
+           show=False),
+        _b("T", "change_theme", "Theme", "Choose a theme (remembered between runs)",
+           show=False),
+        _b("question_mark", "help", "Help", "Show every key", key_display="?"),
+        _b("q", "quit", "Quit", "Leave feedwatch"),
+    ]  # fmt: skip
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        source: str,
+        config_path: Path | None = None,
+        refresh_hz: float = DEFAULT_REFRESH_HZ,
+        start_engine: bool = True,
+        notice: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.source = source
+        self.config_path = config_path
+        self.refresh_interval = 1.0 / refresh_hz
+        self._start_engine = start_engine
+        self._notice = notice
+        self._pending: deque[Event] = deque(maxlen=1000)
+        self._unsubscribe = engine.bus.subscribe(self._pending.append)
+        self.changed_thresholds: dict[str, float] = {}
+        self.ticks = 0
+        # Themes are settled before the first frame, so nothing is drawn twice.
+        loaded, self._theme_problems = themes.load_themes()
+        for theme in loaded:
+            self.register_theme(theme)
+        self.theme = themes.choose_theme(list(self.available_themes), themes.remembered_theme())
+        # Held directly: queries would search whichever screen is on top.
+        self.header = StatusHeader(source, id="status")
+        self.table = FeedTable(id="feeds")
+        self.event_log = EventLog(id="log")
+
+    # -- layout -------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.table
+        yield Input(placeholder="filter feeds by name (Enter keeps it, Esc clears)", id="filter")
+        yield self.event_log
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        for problem in self._theme_problems:
+            self.notify(str(problem), title="Theme not loaded", severity="error", timeout=15)
+        self.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        self._apply_palette()
+        self.event_log.add(list(self.engine.bus.recent))
+        self._pending.clear()
+        if self._start_engine:
+            await self.engine.start()
+        if self._notice:
+            self.notify(self._notice, title="feedwatch", timeout=12)
+        self.tick()
+        self.set_interval(self.refresh_interval, self.tick)
+        self.table.focus()
+
+    async def on_unmount(self) -> None:
+        self._unsubscribe()
+        if self._start_engine:
+            await self.engine.stop()
+
+    # -- the refresh loop ---------------------------------------------------
+
+    def tick(self) -> None:
+        """Sample the engine once and render what changed."""
+        if not self.table.is_attached:
+            return  # shutting down
+        feeds = self.engine.snapshot()
+        self.table.show(feeds)
+        self.header.show(feeds, self.engine.clock.time())
+        log = self.event_log
+        if self._pending:
+            events = list(self._pending)
+            self._pending.clear()
+            log.add(events)
+        if log.follow is not None:
+            log.set_follow(self.table.selected_feed)
+        self.ticks += 1
+
+    def _on_theme_changed(self, _: object) -> None:
+        self._apply_palette()
+        themes.remember_theme(self.theme)
+
+    def _apply_palette(self) -> None:
+        palette = (
+            Palette.monochrome() if self.no_color else Palette.from_variables(self.theme_variables)
+        )
+        self.table.palette = palette
+        self.header.palette = palette
+        self.event_log.palette = palette
+        self.event_log.redraw()
+        self.table.relayout()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.table.relayout)
+
+    def on_detail_screen_threshold_applied(self, message: DetailScreen.ThresholdApplied) -> None:
+        """A suggestion applied in a detail view is a change Ctrl+S should save."""
+        self.changed_thresholds[message.feed] = message.seconds
+
+    @on(FeedTable.RowSelected)
+    def _row_chosen(self) -> None:
+        self.action_details()
+
+    @on(FeedTable.RowHighlighted)
+    def _row_moved(self) -> None:
+        if self.event_log.follow is not None:
+            self.event_log.set_follow(self.table.selected_feed)
+
+    # -- actions on the selected feed ---------------------------------------
+
+    def _selected(self) -> str | None:
+        name = self.table.selected_feed
+        if name is None:
+            self.notify("No feed selected", severity="warning")
+        return name
+
+    def reconnect_feed(self, name: str) -> None:
+        self.engine.reconnect(name)
+        self.notify(f"Reconnecting {name}")
+
+    def toggle_pause_feed(self, name: str) -> None:
+        # No toast: the row itself shows the new state at once.
+        self.engine.toggle_pause(name)
+        self.tick()
+
+    def open_details(self, name: str) -> None:
+        self.push_screen(DetailScreen(self.engine, name, self.refresh_interval))
+
+    def set_threshold(self, name: str, seconds: float) -> None:
+        """Change a threshold live; the engine re-arms the deadline at once."""
+        self.engine.set_stale_after(name, seconds)
+        self.changed_thresholds[name] = seconds
+        self.notify(f"{name}: stale_after {format_duration(seconds)} (Ctrl+S saves it)")
+        self.tick()
+
+    def ask_threshold(self, name: str) -> None:
+        current = self.engine.feed_snapshot(name).stale_after
+
+        def chosen(seconds: float | None) -> None:
+            if seconds is not None:
+                self.set_threshold(name, seconds)
+
+        self.push_screen(ThresholdDialog(name, current), chosen)
+
+    def action_reconnect(self) -> None:
+        if (name := self._selected()) is not None:
+            self.reconnect_feed(name)
+
+    def action_reconnect_all(self) -> None:
+        self.engine.reconnect_all()
+        self.notify(f"Reconnecting all {len(self.engine.workers)} feeds")
+
+    def _step_threshold(self, factor: float) -> None:
+        if (name := self._selected()) is not None:
+            current = self.engine.feed_snapshot(name).stale_after
+            self.set_threshold(name, round(current * factor, 3))
+
+    def action_threshold_up(self) -> None:
+        self._step_threshold(THRESHOLD_STEP)
+
+    def action_threshold_down(self) -> None:
+        self._step_threshold(1 / THRESHOLD_STEP)
+
+    def action_set_threshold(self) -> None:
+        if (name := self._selected()) is not None:
+            self.ask_threshold(name)
+
+    def action_toggle_pause(self) -> None:
+        if (name := self._selected()) is not None:
+            self.toggle_pause_feed(name)
+
+    def action_details(self) -> None:
+        if (name := self._selected()) is not None:
+            self.open_details(name)
+
+    # -- view actions -------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.filter_text = event.value
+        self.tick()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not box.value:
+            box.remove_class("-visible")
+        self.table.focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-visible"):
+            box.value = ""
+            box.remove_class("-visible")
+            self.table.focus()
+
+    def action_cycle_sort(self) -> None:
+        self.table.sort_mode = self.table.sort_mode.next()
+        self.notify(f"Sorted by {self.table.sort_mode}")
+        self.tick()
+
+    def action_toggle_log(self) -> None:
+        self.event_log.toggle_class("-hidden")
+
+    def action_toggle_follow(self) -> None:
+        log = self.event_log
+        log.set_follow(None if log.follow is not None else self.table.selected_feed)
+        self.notify(f"Log shows {log.follow or 'all feeds'}")
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_bindings()))
+
+    @work(exclusive=True, group="save")
+    async def action_save_thresholds(self) -> None:
+        if not self.changed_thresholds:
+            self.notify("No thresholds changed since the last save")
+            return
+        if self.config_path is None:
+            self.notify("These feeds have no config file to save to (demo mode)",
+                        severity="warning")  # fmt: skip
+            return
+        from feedwatch.config.writeback import WriteBackError, write_thresholds
+
+        try:
+            result = write_thresholds(self.config_path, dict(self.changed_thresholds))
+        except WriteBackError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=15)
+            return
+        for name in result.written:
+            self.changed_thresholds.pop(name, None)
+        message = f"Saved {len(result.written)} threshold(s) to {self.config_path}"
+        if result.not_found:
+            message += f"; not in the file: {', '.join(result.not_found)}"
+        self.notify(message)
+
+    # -- the same truth for help and palette ---------------------------------
+
+    def help_bindings(self) -> list[Binding]:
+        """Every key the main screen answers to, in the order people need them."""
+        table_keys = [
+            Binding("up,k", "cursor_up", "Select previous", tooltip="Move up the feed list"),
+            Binding("down,j", "cursor_down", "Select next", tooltip="Move down the feed list"),
+        ]
+        own = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        extra = [
+            Binding("escape", "back", "Back", tooltip="Leave a detail view or close the filter"),
+            Binding("ctrl+p", "command_palette", "Commands", tooltip="Search every action"),
+        ]
+        return table_keys + own + extra
+
+    def palette_bindings(self) -> list[Binding]:
+        return [b for b in self.BINDINGS if isinstance(b, Binding)]

@@ -1,0 +1,233 @@
+"""One feed up close: its gaps charted against the threshold, the facts behind its state,
+and a threshold suggested from its own traffic that one key applies.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Label, Static
+
+from feedwatch.engine.engine import Engine
+from feedwatch.engine.snapshot import FeedDetail
+from feedwatch.engine.suggest import MIN_SAMPLES, Suggestion, suggest_threshold
+from feedwatch.tui.screens.detail_text import (
+    connection_facts,
+    event_lines,
+    raw_lines,
+    seconds,
+    stats_facts,
+)
+from feedwatch.tui.widgets.gap_charts import GapHistogram, GapSeries, GapTimeline
+
+APPLY_ID = "detail.apply_suggestion"
+EVENTS_SHOWN = 20
+
+
+class DetailScreen(Screen[None]):
+    """Everything known about one feed, re-sampled on a timer so render cost stays flat."""
+
+    class ThresholdApplied(Message):
+        """Bubbles to the app after a suggestion is applied, so it can offer to save it."""
+
+        def __init__(self, feed: str, seconds: float) -> None:
+            super().__init__()
+            self.feed = feed
+            self.seconds = seconds
+
+    CSS_PATH = "detail.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="detail.back",
+            tooltip="Return to the feed list",
+        ),
+        Binding(
+            "a",
+            "apply_suggestion",
+            "Apply suggested threshold",
+            id=APPLY_ID,
+            tooltip="Set this feed's stale_after to the suggested value (3-5 x p99 gap)",
+        ),
+    ]
+
+    # Textual declares these without ClassVar, so annotating them here would not type-check.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
+
+    def __init__(self, engine: Engine, feed_name: str, refresh_interval: float = 0.25) -> None:
+        super().__init__()
+        self.engine = engine
+        self.feed_name = feed_name
+        self.refresh_interval = refresh_interval
+        self.detail: FeedDetail | None = None
+        self.suggestion: Suggestion | None = None
+        self._shown: dict[str, object] = {}
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="title"):
+            yield Label(Content(self.feed_name), id="feed-name")
+            yield Label(id="feed-state")
+            yield Label(id="feed-url")
+        with VerticalScroll(id="body"):
+            yield Static(id="suggestion")
+            with Horizontal(id="charts"):
+                yield GapTimeline(id="timeline", classes="panel")
+                yield GapHistogram(id="histogram", classes="panel")
+            with Horizontal(id="facts"):
+                yield Static(id="stats", classes="panel")
+                yield Static(id="connection", classes="panel")
+            with Horizontal(id="logs"):
+                yield Static(id="raw", classes="panel lines")
+                yield Static(id="events", classes="panel lines")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#stats").border_title = "Traffic"
+        self.query_one("#connection").border_title = "Connection"
+        self.sample()
+        self._timer = self.set_interval(self.refresh_interval, self.sample)
+
+    def on_screen_suspend(self) -> None:
+        # Nothing to sample for while another screen (help, a dialog) covers this one.
+        if self._timer is not None:
+            self._timer.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._timer is not None:
+            self.sample()
+            self._timer.resume()
+
+    def sample(self) -> None:
+        """Copy the feed's state once and redraw only what changed since the last copy."""
+        detail = self.engine.feed_detail(self.feed_name)
+        feed = detail.feed
+        self.detail = detail
+        self.suggestion = suggest_threshold(feed.gaps.p99, feed.stale_after, feed.gaps.count)
+
+        state = self.query_one("#feed-state", Label)
+        if self._changed("state", (feed.state, feed.storm)):
+            state.update(f"● {feed.state.upper()}" + ("  STORM" if feed.storm else ""))
+            state.set_classes(f"-{feed.state}" + (" -storm" if feed.storm else ""))
+        self._put("#feed-url", Label, Content(feed.url))  # literal text: URLs may hold "["
+        self._put("#suggestion", Static, self._suggestion_text())
+        series = GapSeries(
+            ages=tuple(t - feed.taken_at for t, _ in detail.gaps),
+            gaps=tuple(g for _, g in detail.gaps),
+            stale_after=feed.stale_after,
+            suggested=None if self.suggestion is None else self.suggestion.seconds,
+            p99=feed.gaps.p99,
+        )
+        timeline, histogram = self.query_one(GapTimeline), self.query_one(GapHistogram)
+        timeline.show(series)
+        histogram.show(series)
+        span = f" over {seconds(-series.ages[0])}" if series.ages else ""
+        self._title(timeline, f"Gap between data messages{span} (log scale)")
+        self._title(histogram, f"Gap distribution ({len(series.gaps)} gaps)")
+        self._put("#stats", Static, stats_facts(feed))
+        self._put("#connection", Static, connection_facts(feed))
+        raw = self.query_one("#raw", Static)
+        self._title(raw, f"Raw messages (latest {len(detail.raw)}, newest first)")
+        self._put("#raw", Static, raw_lines(detail.raw))
+        events = self.query_one("#events", Static)
+        shown_events = detail.events[-EVENTS_SHOWN:]
+        self._title(events, f"Events (latest {len(shown_events)}, newest first)")
+        self._put("#events", Static, event_lines(shown_events))
+
+    def _changed(self, key: str, value: object) -> bool:
+        if self._shown.get(key) == value:
+            return False
+        self._shown[key] = value
+        return True
+
+    def _title(self, widget: Widget, title: str) -> None:
+        # Setting a border title repaints the widget, even when the text is the same.
+        if self._changed(f"title:{widget.id}", title):
+            widget.border_title = title
+
+    def _put(self, selector: str, kind: type[Static], content: Content) -> None:
+        if self._changed(selector, content):
+            self.query_one(selector, kind).update(content)
+
+    def _suggestion_text(self) -> Content:
+        detail, suggestion = self.detail, self.suggestion
+        assert detail is not None
+        feed = detail.feed
+        current = seconds(feed.stale_after)
+        if suggestion is None:
+            if feed.gaps.count < MIN_SAMPLES:
+                why = f"need at least {MIN_SAMPLES} gaps (have {feed.gaps.count})"
+            else:
+                why = "the p99 gap is zero: messages arrive in bursts at one instant"
+            return Content.assemble(
+                ("No suggested threshold yet: ", "bold"),
+                why,
+                f". stale_after stays {current}.",
+            )
+        if not suggestion.differs:
+            head = Content.assemble(
+                ("stale_after is ", "bold"),
+                (current, "bold $text-success"),
+                (", as suggested.", "bold"),
+            )
+        else:
+            head = Content.assemble(
+                ("Suggested stale_after: ", "bold"),
+                (seconds(suggestion.seconds), "bold $text-success"),
+                f"  (now {current}).  Press ",
+                (self._apply_key(), "bold $text-accent"),
+                " to apply.",
+            )
+        return Content("\n").join([head, Content.styled(suggestion.rule, "$text-muted")])
+
+    def _apply_key(self) -> str:
+        """The key that applies the suggestion, as the footer shows it (it may be remapped)."""
+        for active in self.active_bindings.values():
+            if active.binding.id == APPLY_ID:
+                return self.app.get_key_display(active.binding)
+        return "a"
+
+    def action_back(self) -> None:
+        """Leave the detail view for whatever screen opened it."""
+        self.dismiss()
+
+    def action_apply_suggestion(self) -> None:
+        """Adopt the suggested threshold live, so the user acts on the evidence on screen."""
+        self.sample()
+        suggestion = self.suggestion
+        if suggestion is None:
+            self.notify(
+                self._suggestion_text().plain.splitlines()[0],
+                title="Nothing to apply",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if not suggestion.differs:
+            self.notify(
+                f"stale_after is already {seconds(suggestion.current)}",
+                title="No change",
+                markup=False,
+            )
+            return
+        self.engine.set_stale_after(self.feed_name, suggestion.seconds)
+        self.post_message(self.ThresholdApplied(self.feed_name, suggestion.seconds))
+        self.notify(
+            f"{self.feed_name}: stale_after {seconds(suggestion.current)} → "
+            f"{seconds(suggestion.seconds)}",
+            title="Threshold applied",
+            markup=False,  # feed names are the user's text, not markup
+        )
+        self.sample()

@@ -1,0 +1,125 @@
+"""How each value in the feed table is drawn: state, age, countdown bar, sparkline.
+
+Every state is shown by a symbol and a word as well as a colour, so the table
+reads on a monochrome terminal and to colour-blind eyes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rich.style import Style
+from rich.text import Text
+
+from feedwatch.engine.liveness import State
+from feedwatch.tui.palette import Palette
+
+STATE_SYMBOL = {
+    State.LIVE: "●",
+    State.STALE: "✖",
+    State.CONNECTING: "◌",
+    State.BACKOFF: "↻",
+    State.PAUSED: "‖",
+}
+
+# Usage of stale_after at which the countdown turns to warning, then to danger.
+WARN_AT = 0.5
+DANGER_AT = 0.8
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def state_style(state: State, palette: Palette) -> Style:
+    return {
+        State.LIVE: palette.live,
+        State.STALE: palette.stale,
+        State.CONNECTING: palette.busy,
+        State.BACKOFF: palette.warn,
+        State.PAUSED: palette.muted,
+    }[state]
+
+
+def state_cell(state: State, palette: Palette) -> Text:
+    return Text(f"{STATE_SYMBOL[state]} {state}", style=state_style(state, palette))
+
+
+def format_age(seconds: float | None) -> str:
+    """Short, fixed-feeling ages: 0.4s, 12s, 3m05s, 2h04m, 3d02h."""
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return f"{max(0.0, seconds):.1f}s"
+    total = int(seconds)
+    if total < 60:
+        return f"{total}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def age_cell(seconds: float | None, used: float, palette: Palette) -> Text:
+    style = _usage_style(used, palette) if seconds is not None else palette.muted
+    return Text(format_age(seconds), style=style, justify="right")
+
+
+def _usage_style(used: float, palette: Palette) -> Style:
+    if used >= 1.0:
+        return palette.stale
+    if used >= DANGER_AT:
+        return palette.danger
+    if used >= WARN_AT:
+        return palette.warn
+    return palette.live
+
+
+def countdown_cell(used: float, width: int, palette: Palette, paused: bool = False) -> Text:
+    """A bar of how much of stale_after the current silence has used; full when stale."""
+    width = max(1, width)
+    if paused:
+        return Text("·" * width, style=palette.muted)
+    used = min(1.0, max(0.0, used))
+    eighths = width * 8 if used >= 1.0 else math.floor(used * width * 8)
+    full, part = divmod(eighths, 8)
+    filled = "█" * full + (_EIGHTHS[part] if part else "")
+    text = Text(filled, style=_usage_style(used, palette))
+    text.append("░" * (width - len(filled)), style=palette.muted)
+    return text
+
+
+def sparkline_cell(gaps: Sequence[float], threshold: float, width: int, palette: Palette) -> Text:
+    """Recent gaps, newest right: height shows the rhythm, colour how close each came
+    to the threshold."""
+    recent = list(gaps)[-width:]
+    if not recent:
+        return Text(" " * width)
+    top = max(recent)
+    text = Text(" " * (width - len(recent)))
+    for gap in recent:
+        level = int(gap / top * (len(_SPARK) - 1) + 0.5) if top > 0 else 0
+        used = gap / threshold if threshold > 0 else 0.0
+        style = _usage_style(used, palette) if used >= WARN_AT else palette.accent
+        text.append(_SPARK[level], style=style)
+    return text
+
+
+def rate_cell(rate: float) -> Text:
+    if rate >= 1000:
+        label = f"{rate / 1000:.1f}k/s"
+    elif rate >= 10:
+        label = f"{rate:.0f}/s"
+    else:
+        label = f"{rate:.1f}/s"
+    return Text(label, justify="right")
+
+
+def reconnects_cell(count: int, storm: bool, palette: Palette) -> Text:
+    if storm:
+        return Text(f"{count} STORM", style=palette.stale, justify="right")
+    return Text(str(count), justify="right")

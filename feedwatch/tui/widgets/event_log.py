@@ -1,0 +1,59 @@
+"""The reconnect / event log: timestamped, severity-coloured, newest last."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+from feedwatch.engine.events import Event, Severity
+from feedwatch.tui.palette import Palette
+
+KEEP = 500
+# The most lines drawn for one refresh; more than a screen is never read anyway.
+BURST = 40
+
+
+class EventLog(RichLog):
+    """Shows every feed's events, or only the selected feed's (``follow``)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, wrap=False, markup=False, highlight=False, max_lines=KEEP)
+        self.palette = Palette.monochrome()
+        self.follow: str | None = None  # a feed name, or None for all feeds
+        self._events: deque[Event] = deque(maxlen=KEEP)
+
+    def add(self, events: list[Event]) -> None:
+        """Append new events; draw at most a screenful, so a burst never stalls the UI."""
+        self._events.extend(events)
+        shown = [e for e in events if self.follow is None or e.feed == self.follow]
+        if len(shown) > BURST:
+            skipped = len(shown) - BURST
+            self.write(Text(f"… {skipped} more events in this burst", style=self.palette.muted))
+            shown = shown[-BURST:]
+        for event in shown:
+            self.write(self._line(event))
+
+    def set_follow(self, feed: str | None) -> None:
+        """Show one feed's events (or all) and redraw from what is kept."""
+        if feed == self.follow and self.lines:
+            return
+        self.follow = feed
+        self.redraw()
+
+    def redraw(self) -> None:
+        self.clear()
+        for event in self._events:
+            if self.follow is None or event.feed == self.follow:
+                self.write(self._line(event))
+
+    def _line(self, event: Event) -> Text:
+        p = self.palette
+        style = {Severity.INFO: p.text, Severity.WARNING: p.warn, Severity.ERROR: p.stale}[
+            event.severity
+        ]
+        text = Text(datetime.fromtimestamp(event.ts).strftime("%H:%M:%S "), style=p.muted)
+        text.append(event.describe(), style=style)
+        return text

@@ -1,0 +1,154 @@
+"""What the feed table shows: which rows, which columns fit, and each cell drawn.
+
+Each cell has a cheap key (the inputs its drawing depends on), so the table
+rebuilds the costly Rich text only when a key changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rich.text import Text
+
+from feedwatch.engine.liveness import State
+from feedwatch.engine.snapshot import ChannelSnapshot, FeedSnapshot
+from feedwatch.tui.palette import Palette
+from feedwatch.tui.widgets import cells
+
+CHANNEL_SEP = "\x1f"
+
+
+class Sort(StrEnum):
+    CONFIG = "config order"
+    STATE = "state"
+    AGE = "age"
+
+    def next(self) -> Sort:
+        members = list(Sort)
+        return members[(members.index(self) + 1) % len(members)]
+
+
+# Worst first when sorting by state.
+STATE_ORDER = {State.STALE: 0, State.BACKOFF: 1, State.CONNECTING: 2, State.LIVE: 3,
+               State.PAUSED: 4}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int  # the least it is shown at
+    drop: int  # columns with higher numbers go first when space runs out (0: never)
+    grow: int = 0  # the most extra width it takes when there is room
+
+
+COLUMNS = (
+    Column("name", "Feed", 10, 0),
+    Column("state", "State", 12, 0),
+    Column("age", "Age", 6, 0),
+    Column("bar", "Silence", 8, 0, grow=22),
+    Column("reconnects", "Reconn", 7, 2),
+    Column("rate", "Rate", 7, 3),
+    Column("spark", "Gaps", 8, 4, grow=32),
+    Column("event", "Last event", 16, 5, grow=200),
+)
+CELL_PADDING = 2  # one blank column on either side of every cell
+
+
+def fit_columns(total: int, name_width: int) -> dict[str, int]:
+    """Which columns fit in ``total`` cells, and how wide each one is."""
+    widths = {c.key: (max(c.width, name_width) if c.key == "name" else c.width) for c in COLUMNS}
+    shown = list(COLUMNS)
+
+    def used() -> int:
+        return sum(widths[c.key] + CELL_PADDING for c in shown)
+
+    for column in sorted(COLUMNS, key=lambda c: -c.drop):
+        if used() <= total or column.drop == 0:
+            break
+        shown.remove(column)
+    spare = max(0, total - used())
+    for column in shown:
+        extra = min(spare, column.grow)
+        widths[column.key] += extra
+        spare -= extra
+    return {c.key: widths[c.key] for c in shown}
+
+
+def row_key(feed: str, channel: str | None = None) -> str:
+    return feed if channel is None else f"{feed}{CHANNEL_SEP}{channel}"
+
+
+def feed_of(key: str) -> str:
+    return key.split(CHANNEL_SEP, 1)[0]
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """What one table row shows: a feed, or one channel of a feed."""
+
+    key: str
+    feed: FeedSnapshot
+    channel: ChannelSnapshot | None = None
+
+
+def _bucket(used: float) -> int:
+    """Which colour band a usage falls in; cells only change when the band does."""
+    return 3 if used >= 1.0 else 2 if used >= cells.DANGER_AT else 1 if used >= cells.WARN_AT else 0
+
+
+def usage(spec: RowSpec) -> float:
+    """How much of its threshold the row's current silence has used (1.0 = stale)."""
+    ch = spec.channel
+    if ch is None:
+        return spec.feed.deadline_used
+    return 1.0 if ch.state is State.STALE else min(1.0, ch.signal_age / ch.stale_after)
+
+
+def cell_key(spec: RowSpec, column: str, width: int) -> tuple[object, ...]:
+    """Everything a cell's drawing depends on: equal keys mean an unchanged cell."""
+    feed, ch = spec.feed, spec.channel
+    used = usage(spec)
+    if column == "name":
+        return (spec.key,)
+    if column == "state":
+        return (spec.key, ch.state if ch else feed.state)
+    if column == "age":
+        age = ch.last_data_age if ch else feed.last_data_age
+        return (spec.key, cells.format_age(age), _bucket(used))
+    if column == "bar":
+        return (spec.key, int(used * width * 8), _bucket(used), feed.paused)
+    if column == "rate":
+        return (spec.key, cells.rate_cell(ch.rate_10s if ch else feed.rate_10s).plain)
+    if ch is not None:
+        return (spec.key,)
+    if column == "reconnects":
+        return (spec.key, feed.reconnects, feed.storm)
+    if column == "spark":
+        return (spec.key, feed.recent_gaps[-width:], feed.stale_after)
+    return (spec.key, feed.last_event)
+
+
+def draw_cell(spec: RowSpec, column: str, width: int, p: Palette) -> Text:
+    """The cell as Rich text, exactly ``width`` cells wide once aligned."""
+    feed, ch = spec.feed, spec.channel
+    used = usage(spec)
+    if column == "name":
+        label, style = (f"  └ {ch.key}", p.muted) if ch else (feed.name, p.text)
+        return Text(label, style=style, overflow="ellipsis", no_wrap=True)
+    if column == "state":
+        return cells.state_cell(ch.state if ch else feed.state, p)
+    if column == "age":
+        return cells.age_cell(ch.last_data_age if ch else feed.last_data_age, used, p)
+    if column == "bar":
+        return cells.countdown_cell(used, width, p, feed.paused)
+    if column == "rate":
+        return cells.rate_cell(ch.rate_10s if ch else feed.rate_10s)
+    if ch is not None:
+        return Text("")
+    if column == "reconnects":
+        return cells.reconnects_cell(feed.reconnects, feed.storm, p)
+    if column == "spark":
+        return cells.sparkline_cell(feed.recent_gaps, feed.stale_after, width, p)
+    return Text(feed.last_event or "", style=p.muted, overflow="ellipsis", no_wrap=True)

@@ -1,0 +1,265 @@
+"""Plotext charts of a feed's inter-message gaps, coloured from the app's theme.
+
+textual-plotext's "auto" theme only matches the canvas and tick colours, with
+truecolour values (a black block on a 16-colour ANSI theme), and picks data
+colours from a fixed palette. These charts take every colour from component
+classes styled with theme variables, hand ANSI colours to plotext as ANSI
+codes, and leave the canvas unpainted so the widget's own background shows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.text import Text
+from textual.app import RenderResult
+from textual.color import Color
+from textual.content import Content
+from textual.style import Style
+from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
+
+PlotextColor = str | int | tuple[int, int, int]
+# (component class, text) pairs: what each coloured line on a chart means.
+Legend = tuple[tuple[str, str], ...]
+
+EMPTY_MESSAGE = "No gaps yet: a gap is the time between two data messages."
+
+
+@dataclass(frozen=True)
+class GapSeries:
+    """The gaps both charts draw and the thresholds they are judged against."""
+
+    # Seconds before the sample when each gap ended (<= 0), oldest first.
+    ages: tuple[float, ...]
+    gaps: tuple[float, ...]
+    stale_after: float
+    suggested: float | None = None
+    p99: float | None = None
+
+    @property
+    def new_suggestion(self) -> float | None:
+        """The suggested threshold, if it differs from the current one."""
+        if self.suggested is None or math.isclose(self.suggested, self.stale_after):
+            return None
+        return self.suggested
+
+
+def plotext_color(color: Color, background: Color) -> PlotextColor:
+    """Translate a Textual colour so ANSI themes stay ANSI and alpha is blended away."""
+    if color.ansi is not None:
+        return "default" if color.ansi < 0 else color.ansi
+    if color.a < 1 and background.ansi is None:
+        color = background + color
+    return color.rgb
+
+
+class GapChart(PlotextPlot):
+    """Common ground for the gap charts: theme colours, a legend, an empty state."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "gap-chart--axes",
+        "gap-chart--gaps",
+        "gap-chart--threshold",
+        "gap-chart--suggested",
+        "gap-chart--p99",
+    }
+
+    DEFAULT_CSS = """
+    GapChart {
+        height: 1fr;
+        min-height: 8;
+        & > .gap-chart--axes { color: $foreground-muted; }
+        & > .gap-chart--gaps { color: $primary; }
+        & > .gap-chart--threshold { color: $error; }
+        & > .gap-chart--suggested { color: $success; }
+        & > .gap-chart--p99 { color: $warning; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._series: GapSeries | None = None
+        self._legend_key: tuple[Legend, str] | None = None
+
+    def show(self, series: GapSeries) -> None:
+        """Take new data, skipping the (costly) plotext redraw when nothing changed."""
+        if series != self._series:
+            self._series = series
+            self.refresh()
+        legend = self.legend(series) if series.gaps else ()
+        if (legend, self.app.theme) != self._legend_key:
+            self._legend_key = (legend, self.app.theme)
+            self.border_subtitle = Content("  ").join(
+                Content.assemble(("━━ ", Style(foreground=self._textual_color(c))), text)
+                for c, text in legend
+            )
+
+    def legend(self, series: GapSeries) -> Legend:
+        """What the coloured lines mean; shown in the border so it never hides data."""
+        return ()
+
+    def color(self, component: str) -> PlotextColor:
+        """The plotext colour of one component class, resolved against the current theme."""
+        return plotext_color(self._textual_color(component), self.background_colors[1])
+
+    def _textual_color(self, component: str) -> Color:
+        return self.get_component_styles(component).color
+
+    def render(self) -> RenderResult:
+        series = self._series
+        if series is None or not series.gaps:
+            style = self.get_component_rich_style("gap-chart--axes")
+            return Text(EMPTY_MESSAGE, justify="center", style=style)
+        width, height = self.size
+        plt = self.plt
+        plt.clear_figure()
+        plt.plotsize(width, height)
+        plt._set_size(width, height)  # see textual-plotext issue 5: plotsize alone is not enough
+        plt.canvas_color("default")
+        plt.axes_color("default")
+        plt.ticks_color(self.color("gap-chart--axes"))
+        self.draw(plt, series)
+        return Text.from_ansi(plt.build(), no_wrap=True)
+
+    def draw(self, plt: Plot, series: GapSeries) -> None:
+        """Plot ``series`` onto a cleared, sized and coloured figure."""
+        raise NotImplementedError
+
+
+class GapTimeline(GapChart):
+    """Each gap at the moment it ended, under the stale_after line it must stay below.
+
+    The y axis is logarithmic: thresholds sit 3-5x above the typical gap, and a
+    linear axis would flatten every gap against the bottom of the chart.
+    """
+
+    def legend(self, series: GapSeries) -> Legend:
+        items = [("gap-chart--threshold", f"stale_after {series.stale_after:g}s")]
+        if series.new_suggestion is not None:
+            items.append(("gap-chart--suggested", f"suggested {series.new_suggestion:g}s"))
+        return tuple(items)
+
+    def draw(self, plt: Plot, series: GapSeries) -> None:
+        lines = {"gap-chart--threshold": series.stale_after}
+        if series.new_suggestion is not None:
+            lines["gap-chart--suggested"] = series.new_suggestion
+        positive = [g for g in series.gaps if g > 0]
+        low = 10.0 ** math.floor(math.log10(min(positive + list(lines.values()))))
+        high = max(*series.gaps, *lines.values()) * 1.5
+        start = min(series.ages[0], -1.0)
+        # Thresholds first, so a gap that crosses one is drawn over it, not hidden by it.
+        for component, value in lines.items():
+            y = math.log10(value)
+            plt.plot([start, 0.0], [y, y], marker="braille", color=self.color(component))
+        ages, gaps = column_peaks(series.ages, series.gaps, start, max(1, self.size.width - 8))
+        plt.plot(
+            ages,
+            [math.log10(max(g, low)) for g in gaps],
+            marker="braille",
+            color=self.color("gap-chart--gaps"),
+        )
+        yticks = log_ticks(low, high, max(2, self.size.height // 3))
+        set_ticks(plt, "y", [math.log10(t) for t in yticks], [f"{t:g}s" for t in yticks])
+        plt.ylim(math.log10(low), math.log10(high))
+        xticks = ago_ticks(-start, max(2, self.size.width // 12))
+        set_ticks(plt, "x", [-t for t in xticks], ["now" if t == 0 else f"-{t:g}" for t in xticks])
+        plt.xlim(start, 0.0)
+        plt.xlabel("seconds ago")
+
+
+class GapHistogram(GapChart):
+    """How the gaps are distributed, with the p99 that the suggestion is built on."""
+
+    def legend(self, series: GapSeries) -> Legend:
+        return () if series.p99 is None else (("gap-chart--p99", f"p99 {series.p99:.3g}s"),)
+
+    def draw(self, plt: Plot, series: GapSeries) -> None:
+        low, high = min(series.gaps), max(series.gaps)
+        if high - low < 1e-9:
+            low, high = low * 0.5, high * 1.5 + 1e-3
+        bins = max(5, min(60, (self.size.width - 8) // 2))
+        width = (high - low) / bins
+        counts = [0] * bins
+        for gap in series.gaps:
+            counts[min(bins - 1, int((gap - low) / width))] += 1
+        centres = [low + width * (i + 0.5) for i in range(bins)]
+        plt.bar(centres, counts, color=self.color("gap-chart--gaps"), width=1.0)
+        if series.p99 is not None:
+            plt.vline(series.p99, self.color("gap-chart--p99"))
+        # Ticks a label-width apart and short of the right edge, where plotext would drop one.
+        steps = max(2, min(5, (self.size.width - 8) // 10))
+        xticks = [low + (high - low) * i / steps for i in range(steps)]
+        set_ticks(plt, "x", xticks, [f"{t:.3g}s" for t in xticks])
+        yticks = count_ticks(max(counts), max(2, self.size.height // 3))
+        set_ticks(plt, "y", [float(t) for t in yticks], [str(t) for t in yticks])
+        plt.xlim(low, high)
+        plt.ylim(0, max(counts))
+        plt.xlabel("gap")
+
+
+def set_ticks(plt: Plot, axis: Literal["x", "y"], ticks: list[float], labels: list[str]) -> None:
+    """Set ticks in the order given, so the chart is the same in every process.
+
+    plotext removes duplicate ticks through a ``set`` of (tick, label) pairs, which orders
+    them by string hash (so by PYTHONHASHSEED), and the order decides where crowded labels
+    land. Putting the lists back afterwards keeps snapshots stable.
+    """
+    monitor = plt.monitor  # type: ignore[attr-defined]  # missing from textual-plotext's stubs
+    if axis == "x":
+        plt.xticks(ticks, labels)
+        monitor.xticks[0], monitor.xlabels[0] = list(ticks), list(labels)
+    else:
+        plt.yticks(ticks, labels)
+        monitor.yticks[0], monitor.ylabels[0] = list(ticks), list(labels)
+
+
+def column_peaks(
+    ages: Sequence[float], gaps: Sequence[float], start: float, columns: int
+) -> tuple[list[float], list[float]]:
+    """The longest gap in each character column: what matters for staleness, at the cost
+    of drawing one point per column instead of one per gap (plotext's time grows with both).
+    """
+    if len(gaps) <= columns:
+        return list(ages), list(gaps)
+    peaks: dict[int, tuple[float, float]] = {}
+    for age, gap in zip(ages, gaps, strict=True):
+        column = min(columns - 1, int((age - start) / -start * columns))
+        kept = peaks.get(column)
+        if kept is None or gap >= kept[1]:
+            peaks[column] = (age, gap)
+    ordered = [peaks[c] for c in sorted(peaks)]
+    return [a for a, _ in ordered], [g for _, g in ordered]
+
+
+def ago_ticks(span: float, most: int) -> list[float]:
+    """Round "seconds ago" ticks (0, 10, 20... or 0, 60, 120...) that fit ``most`` labels."""
+    for step in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400):
+        if span / step < most:
+            break
+    return [float(step * k) for k in range(int(span // step) + 1)]
+
+
+def log_ticks(low: float, high: float, most: int) -> list[float]:
+    """1-2-5 ticks between ``low`` and ``high``, thinned to decades when space is short."""
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    for steps in ((1.0, 2.0, 5.0), (1.0,)):
+        ticks = [float(f"{m:g}e{e}") for e in range(first, last + 1) for m in steps]
+        ticks = [t for t in ticks if low <= t <= high]
+        if len(ticks) <= most:
+            return ticks
+    return [low, high]
+
+
+def count_ticks(top: int, most: int) -> list[int]:
+    """Whole-number ticks from 0 in 1-2-5 steps, at most ``most`` of them."""
+    for exponent in itertools.count():
+        for m in (1, 2, 5):
+            step = m * 10**exponent
+            if top // step < most:
+                return list(range(0, top + 1, step))
+    raise AssertionError("unreachable: some step always fits")

@@ -1,0 +1,56 @@
+"""The top line: overall status counts, local time and the config in use."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Static
+
+from feedwatch.engine.liveness import State
+from feedwatch.engine.snapshot import FeedSnapshot
+from feedwatch.tui.palette import Palette
+from feedwatch.tui.widgets.cells import STATE_SYMBOL
+
+
+def overall(feeds: list[FeedSnapshot]) -> Counter[str]:
+    """Counts for the header: live, stale, reconnecting (connecting + backoff), paused."""
+    counts: Counter[str] = Counter()
+    for feed in feeds:
+        if feed.state in (State.CONNECTING, State.BACKOFF):
+            counts["reconnecting"] += 1
+        else:
+            counts[str(feed.state)] += 1
+    return counts
+
+
+class StatusHeader(Static):
+    """One line that answers "is everything fine?" before you read the table."""
+
+    def __init__(self, source: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.source = source
+        self.palette = Palette.monochrome()
+
+    def show(self, feeds: list[FeedSnapshot], wall: float) -> None:
+        p = self.palette
+        counts = overall(feeds)
+        text = Text()
+        text.append(" feedwatch ", style=p.accent + Style(bold=True))
+        parts = [
+            ("live", STATE_SYMBOL[State.LIVE], p.live),
+            ("stale", STATE_SYMBOL[State.STALE], p.stale),
+            ("reconnecting", STATE_SYMBOL[State.BACKOFF], p.warn),
+            ("paused", STATE_SYMBOL[State.PAUSED], p.muted),
+        ]
+        for name, symbol, style in parts:
+            n = counts.get(name, 0)
+            text.append(f" {symbol} {n} {name} ", style=style if n else p.muted)
+        clock = datetime.fromtimestamp(wall).strftime("%H:%M:%S")
+        text.append(f"  {clock}", style=p.text)
+        text.append(f"  {self.source}", style=p.muted)
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        self.update(text)

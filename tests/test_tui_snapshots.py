@@ -1,0 +1,74 @@
+"""Snapshot tests of the dashboard: the app built by the CLI's factory, on a scripted
+engine with a fake clock, so every picture is the same on every machine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from feedwatch.config.model import Config
+from feedwatch.tui.app import FeedwatchApp
+from feedwatch.tui.factory import build_app
+from feedwatch.tui.themes import bundled_themes_dir
+from tests.tui_scenario import FEEDS, scripted_engine
+
+SnapCompare = Callable[..., bool]
+THEMES = sorted(p.stem for p in bundled_themes_dir().glob("*.toml"))
+
+
+def scripted_app(theme: str | None = None) -> FeedwatchApp:
+    engine, _ = scripted_engine()
+    app = build_app(
+        Config(feeds=FEEDS),
+        engine=engine,
+        start_engine=False,
+        source="config: /home/trader/.config/feedwatch/config.toml",
+    )
+    if theme is not None:
+        from feedwatch.tui import themes
+
+        themes.remember_theme(theme)
+    return app
+
+
+def test_main_screen_at_80x24(snap_compare: SnapCompare) -> None:
+    assert snap_compare(scripted_app(), terminal_size=(80, 24))
+
+
+def test_main_screen_at_160x48(snap_compare: SnapCompare) -> None:
+    assert snap_compare(scripted_app(), terminal_size=(160, 48))
+
+
+def test_help_screen(snap_compare: SnapCompare) -> None:
+    assert snap_compare(scripted_app(), terminal_size=(100, 40), press=["question_mark"])
+
+
+def test_threshold_dialog(snap_compare: SnapCompare) -> None:
+    assert snap_compare(scripted_app(), terminal_size=(100, 30), press=["down", "t"])
+
+
+def test_threshold_dialog_rejects_an_invalid_value(snap_compare: SnapCompare) -> None:
+    async def type_nonsense(pilot: Pilot[Any]) -> None:
+        await pilot.press("t")
+        await pilot.pause()
+        pilot.app.screen.query_one("Input").value = "30 sec"  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(scripted_app(), terminal_size=(100, 30), run_before=type_nonsense)
+
+
+def test_log_filtered_to_one_feed(snap_compare: SnapCompare) -> None:
+    # Select okx-multiplex (third row) and make the log follow it.
+    assert snap_compare(scripted_app(), terminal_size=(120, 36), press=["down", "down", "f"])
+
+
+def test_detail_screen(snap_compare: SnapCompare) -> None:
+    assert snap_compare(scripted_app(), terminal_size=(120, 48), press=["enter"])
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_every_theme_on_the_main_screen(snap_compare: SnapCompare, theme: str) -> None:
+    assert snap_compare(scripted_app(theme), terminal_size=(120, 30))
