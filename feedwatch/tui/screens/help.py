@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -45,11 +44,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         keys = Table.grid(padding=(0, 2))
         keys.add_column(style="bold", no_wrap=True)
+        keys.add_column(style="bold", no_wrap=True)
         keys.add_column()
         for binding in self._keys:
-            detail = binding.tooltip or ""
-            keys.add_row(key_label(binding), Text.assemble((binding.description, "bold"), "  ",
-                                                          detail))  # fmt: skip
+            keys.add_row(key_label(binding), binding.description, binding.tooltip or "")
         states = Table.grid(padding=(0, 2))
         states.add_column(no_wrap=True)
         states.add_column()
