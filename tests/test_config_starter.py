@@ -25,7 +25,8 @@ def test_every_commented_example_in_the_starter_loads_when_uncommented() -> None
     text = "\n".join(
         line[2:] if _COMMENTED_CODE.match(line) else line for line in starter_text().splitlines()
     )
-    config = parse_config(text, None, {"FEED_TOKEN": "t", "FEED_API_KEY": "k"})
+    environ = {"FEED_TOKEN": "t", "FEED_API_KEY": "k", "FEEDWATCH_TOKEN": "s", "SLACK_HOOK": "h"}
+    config = parse_config(text, None, environ)
     assert config.server.enabled
     assert len(config.feeds) == 5
 
@@ -41,6 +42,9 @@ def test_the_starter_documents_every_key() -> None:
         ("feeds.reply", schema.ReplyTable),
         ("feeds.backoff", schema.BackoffTable),
         ("feeds.storm", schema.StormTable),
+        ("feeds.schedule", schema.ScheduleTable),
+        ("alerts", schema.AlertTable),
+        ("ui", schema.UiTable),
     ]
     for table, struct in tables:
         for field in msgspec.structs.fields(struct):

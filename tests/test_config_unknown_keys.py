@@ -26,7 +26,7 @@ from tests.config_text import FEED, problem
         ),
         (
             "[server]\nport = 9321\n" + FEED,
-            '[server]: unknown key "port"; expected listen',
+            '[server]: unknown key "port"; expected listen or token',
         ),
         (FEED + "Name = 'x'\n", 'feed "binance-btc": unknown key "Name" (did you mean "name"?)'),
         (

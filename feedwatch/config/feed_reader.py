@@ -22,9 +22,11 @@ from feedwatch.config.model import (
     MatcherSpec,
     PingSpec,
     ReplyRule,
+    ScheduleWindow,
     StormSpec,
 )
 from feedwatch.config.problems import Report, Segments
+from feedwatch.config.schedule_reader import read_window
 from feedwatch.config.sizes import EXPECTED_SIZE, parse_size
 from feedwatch.config.toml_text import toml_repr
 
@@ -87,10 +89,27 @@ class FeedReader:
             max_channels=self.at_least_one(
                 table.max_channels, ("max_channels",), defaults.max_channels
             ),
+            schedule=self.schedule(table.schedule),
+            quiet_outside=table.quiet_outside,
+            max_silence=(
+                None
+                if table.max_silence is None
+                else self.seconds(table.max_silence, ("max_silence",))
+            ),
+            grace=self.seconds(table.grace, ("grace",), defaults.grace, zero=True),
+            down_after=self.seconds(table.down_after, ("down_after",), defaults.down_after),
             url_template=table.url,
             secrets=tuple(dict.fromkeys(self.secrets)),
         )
         return None if self.problems else feed
+
+    def schedule(self, tables: list[schema.ScheduleTable]) -> tuple[ScheduleWindow, ...]:
+        windows = []
+        for index, table in enumerate(tables):
+            window = read_window(table, ("schedule", index), self.report)
+            if window is not None:
+                windows.append(window)
+        return tuple(windows)
 
     # -- values --------------------------------------------------------------------------------
 

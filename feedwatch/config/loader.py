@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from feedwatch.config import schema
+from feedwatch.config.alerts_reader import read_alerts
 from feedwatch.config.feed_reader import FeedReader
 from feedwatch.config.listen import EXPECTED_LISTEN, parse_listen
-from feedwatch.config.model import Config, FeedConfig, ServerConfig, UiConfig
+from feedwatch.config.model import AlertChannel, Config, FeedConfig, ServerConfig, UiConfig
 from feedwatch.config.problems import ConfigError, Problem, Segments
 from feedwatch.config.shape import ShapeChecker
 from feedwatch.config.syntax_errors import syntax_problem
@@ -74,9 +75,10 @@ def parse_config(
     reader = _ConfigReader(raw, text, os.environ if environ is None else environ)
     feeds, server = reader.read()
     ui = reader.read_ui()
+    alerts = reader.read_alerts()
     if reader.problems:
         raise ConfigError(reader.sorted_problems(), source)
-    return Config(feeds=feeds, server=server, source=source, ui=ui)
+    return Config(feeds=feeds, server=server, source=source, ui=ui, alerts=alerts)
 
 
 MIN_REFRESH_HZ = 0.5
@@ -129,15 +131,37 @@ class _ConfigReader:
         if not isinstance(raw, dict) or self.has_problems(("server",)):
             return ServerConfig()
         table = self.shape.convert(raw, schema.ServerTable, ("server",))
-        if table is None or table.listen is None:
+        if table is None:
             return ServerConfig()
+        token = None
+        if table.token is not None:
+            token = FeedReader(self.report, self.environ, ("server",)).expand(
+                table.token, ("token",)
+            )
+            if not token.strip():
+                self.report(("server", "token"), "an empty token would let anyone in; remove it")
+        if table.listen is None:
+            return ServerConfig(token=token)
         try:
             host, port = parse_listen(table.listen)
         except ValueError as err:
             found = toml_repr(table.listen)
             self.report(("server", "listen"), f"expected {EXPECTED_LISTEN}, found {found} ({err})")
             return ServerConfig()
-        return ServerConfig(host=host, port=port)
+        return ServerConfig(host=host, port=port, token=token)
+
+    def read_alerts(self) -> tuple[AlertChannel, ...]:
+        raw = self.raw.get("alerts")
+        if not isinstance(raw, list) or self.has_problems(("alerts",)):
+            return ()
+        tables = []
+        for index, item in enumerate(raw):
+            if not isinstance(item, dict):
+                continue
+            table = self.shape.convert(item, schema.AlertTable, ("alerts", index))
+            if table is not None:
+                tables.append(table)
+        return read_alerts(tables, self.report, self.environ)
 
     def read_ui(self) -> UiConfig:
         raw = self.raw.get("ui")
@@ -194,6 +218,8 @@ class _ConfigReader:
             return label, dotted(at[2:])
         if at[:1] in (("server",), ("ui",)):
             return f"[{at[0]}]", dotted(at[1:])
+        if len(at) >= 2 and at[0] == "alerts" and isinstance(at[1], int):
+            return f"alerts[{at[1]}]", dotted(at[2:])
         return "", dotted(at)
 
     def report(

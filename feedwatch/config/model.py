@@ -8,6 +8,7 @@ never has to second-guess its input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,22 @@ class StormSpec:
 
 
 @dataclass(frozen=True)
+class ScheduleWindow:
+    """A weekly window (e.g. weekdays 09:30-16:00 New York) with its own threshold or quiet.
+
+    ``end <= start`` means the window runs past midnight into the next day.
+    """
+
+    days: frozenset[int]  # 0 = Monday ... 6 = Sunday: the days the window STARTS on
+    start: time
+    end: time
+    timezone: str  # an IANA name, for zoneinfo
+    stale_after: float | None = None  # None: the feed's own stale_after
+    quiet: bool = False  # connected and measured, never alarmed
+    label: str = ""  # as written, for display: "mon-fri 09:30-16:00 America/New_York"
+
+
+@dataclass(frozen=True)
 class FeedConfig:
     name: str
     url: str
@@ -83,6 +100,16 @@ class FeedConfig:
     protocol_ping_timeout: float | None = 20.0
     # Upper bound on distinct channels tracked, so memory stays bounded.
     max_channels: int = 1000
+    # Schedules: the first window that contains "now" decides; outside every window the
+    # feed uses stale_after, or is quiet when quiet_outside is set.
+    schedule: tuple[ScheduleWindow, ...] = ()
+    quiet_outside: bool = False
+    # The slower rule: no data for this long (outside quiet) alerts even without reconnects.
+    max_silence: float | None = None
+    # Alerting: a stale feed alerts only once it has been stale for grace; a feed that cannot
+    # connect for down_after is down.
+    grace: float = 0.0
+    down_after: float = 120.0
     # The url and headers as written, before ${VAR} expansion (safe to display).
     url_template: str = ""
     # Secrets that came from the environment, to redact wherever text is shown.
@@ -99,6 +126,8 @@ class FeedConfig:
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int | None = None
+    # Bearer token required by /health and /metrics when set.
+    token: str | None = None
 
     @property
     def enabled(self) -> bool:
@@ -111,9 +140,34 @@ class UiConfig:
     refresh_hz: float = 4.0
 
 
+ALERT_CONDITIONS = ("stale", "storm", "down", "silence", "recovered")
+ALERT_TYPES = ("bell", "command", "webhook")
+WEBHOOK_FORMATS = ("json", "slack", "discord", "ntfy")
+
+
+@dataclass(frozen=True)
+class AlertChannel:
+    """One [[alerts]] table: where alerts go, for which conditions and feeds."""
+
+    type: str  # bell | command | webhook
+    name: str  # the `channel` label in metrics and events
+    on: frozenset[str] = frozenset(ALERT_CONDITIONS)
+    feeds: tuple[str, ...] = ("*",)  # glob patterns
+    url: str | None = None  # webhook, ${VAR} expanded
+    url_template: str | None = None  # as written, safe to show
+    format: str = "json"
+    headers: tuple[tuple[str, str], ...] = ()
+    argv: tuple[str, ...] = ()  # command
+    timeout: float = 10.0
+    retries: int = 3  # webhook: attempts after the first
+    repeat: float | None = None  # a reminder while a condition lasts
+    secrets: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Config:
     feeds: tuple[FeedConfig, ...]
     server: ServerConfig = field(default_factory=ServerConfig)
     source: Path | None = None
     ui: UiConfig = field(default_factory=UiConfig)
+    alerts: tuple[AlertChannel, ...] = ()

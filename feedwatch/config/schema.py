@@ -58,6 +58,15 @@ class StormTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     window: Duration | None = None
 
 
+class ScheduleTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    days: str | list[str]
+    start: str
+    end: str
+    timezone: str
+    stale_after: Duration | None = None
+    quiet: bool = False
+
+
 class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: str
     url: str
@@ -80,10 +89,30 @@ class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reply: list[ReplyTable] = []
     backoff: BackoffTable | None = None
     storm: StormTable | None = None
+    schedule: list[ScheduleTable] = []
+    quiet_outside: bool = False
+    max_silence: Duration | None = None
+    grace: Duration | None = None
+    down_after: Duration | None = None
 
 
 class ServerTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     listen: Listen | None = None
+    token: str | None = None
+
+
+class AlertTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    type: str
+    name: str | None = None
+    on: list[str] | None = None
+    feeds: list[str] | None = None
+    url: str | None = None
+    format: str | None = None
+    headers: dict[str, str] = {}
+    argv: list[str] | None = None
+    timeout: Duration | None = None
+    retries: int | None = None
+    repeat: Duration | None = None
 
 
 class UiTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -93,4 +122,5 @@ class UiTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerTable | None = None
     ui: UiTable | None = None
+    alerts: list[AlertTable] = []
     feeds: list[FeedTable] = []

@@ -24,6 +24,11 @@ class EventKind(StrEnum):
     STORM = "storm"
     THRESHOLD_CHANGED = "threshold_changed"
     ERROR = "error"
+    # Alerting and schedules.
+    SILENCE = "silence"  # max_silence crossed (fields: active)
+    DOWN = "down"  # could not connect for down_after (fields: active)
+    SCHEDULE = "schedule"  # a schedule window began or ended (fields: window, quiet, ...)
+    ALERT = "alert"  # one alert attempt and its outcome (fields: channel, condition, outcome)
 
 
 class Severity(StrEnum):
@@ -41,6 +46,10 @@ _SEVERITY = {
     EventKind.STORM: Severity.ERROR,
     EventKind.THRESHOLD_CHANGED: Severity.INFO,
     EventKind.ERROR: Severity.ERROR,
+    EventKind.SILENCE: Severity.ERROR,
+    EventKind.DOWN: Severity.ERROR,
+    EventKind.SCHEDULE: Severity.INFO,
+    EventKind.ALERT: Severity.INFO,
 }
 
 log = logging.getLogger(__name__)
@@ -60,8 +69,10 @@ class Event:
 
     @property
     def severity(self) -> Severity:
-        if self.kind is EventKind.STORM and self.fields.get("active") is False:
-            return Severity.INFO
+        if self.fields.get("active") is False:
+            return Severity.INFO  # a condition ending
+        if self.kind is EventKind.ALERT and self.fields.get("outcome") not in (None, "sent"):
+            return Severity.WARNING
         return _SEVERITY[self.kind]
 
     def to_json(self) -> dict[str, Any]:

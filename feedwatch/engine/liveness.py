@@ -29,6 +29,7 @@ class State(StrEnum):
     STALE = "stale"
     BACKOFF = "backoff"
     PAUSED = "paused"
+    QUIET = "quiet"  # inside a quiet schedule window: measured, never alarmed
 
 
 class Phase(StrEnum):

@@ -18,6 +18,7 @@ STATES = {
     State.CONNECTING: "connecting, or subscribed and waiting for the first data",
     State.BACKOFF: "disconnected; waiting before the next attempt",
     State.PAUSED: "paused by you; never alarms",
+    State.QUIET: "inside a quiet schedule window: connected and measured, never alarmed",
 }
 
 

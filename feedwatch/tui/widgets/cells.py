@@ -21,6 +21,7 @@ STATE_SYMBOL = {
     State.CONNECTING: "◌",
     State.BACKOFF: "↻",
     State.PAUSED: "‖",
+    State.QUIET: "☾",
 }
 
 # Usage of stale_after at which the countdown turns to warning, then to danger.
@@ -38,6 +39,7 @@ def state_style(state: State, palette: Palette) -> Style:
         State.CONNECTING: palette.busy,
         State.BACKOFF: palette.warn,
         State.PAUSED: palette.muted,
+        State.QUIET: palette.muted,
     }[state]
 
 

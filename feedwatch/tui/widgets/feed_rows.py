@@ -31,7 +31,7 @@ class Sort(StrEnum):
 
 # Worst first when sorting by state.
 STATE_ORDER = {State.STALE: 0, State.BACKOFF: 1, State.CONNECTING: 2, State.LIVE: 3,
-               State.PAUSED: 4}  # fmt: skip
+               State.QUIET: 4, State.PAUSED: 5}  # fmt: skip
 
 
 @dataclass(frozen=True)
