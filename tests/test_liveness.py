@@ -15,8 +15,8 @@ FEED = FeedConfig(name="btc", url="ws://127.0.0.1:1/", stale_after=30.0)
 
 
 class Harness:
-    def __init__(self, config: FeedConfig = FEED) -> None:
-        self.clock = FakeClock()
+    def __init__(self, config: FeedConfig = FEED, clock: FakeClock | None = None) -> None:
+        self.clock = clock or FakeClock()
         self.events: list[Event] = []
         self.reconnects: list[str] = []
         self.monitor = FeedMonitor(config, self.clock, self.events.append, self.reconnects.append)

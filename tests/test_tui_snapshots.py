@@ -9,24 +9,30 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from feedwatch.config.model import Config
+from feedwatch.config.model import Config, FeedConfig
+from feedwatch.engine.engine import Engine
 from feedwatch.tui.app import FeedwatchApp
 from feedwatch.tui.factory import build_app
 from feedwatch.tui.themes import bundled_themes_dir
-from tests.tui_scenario import FEEDS, scripted_engine
+from tests.tui_scenario import FEEDS, QUIET_FEEDS, quiet_engine, scripted_engine
 
 SnapCompare = Callable[..., bool]
 THEMES = sorted(p.stem for p in bundled_themes_dir().glob("*.toml"))
 
 
-def scripted_app(theme: str | None = None) -> FeedwatchApp:
-    engine, _ = scripted_engine()
-    app = build_app(
-        Config(feeds=FEEDS),
+def app_for(engine: Engine, feeds: tuple[FeedConfig, ...]) -> FeedwatchApp:
+    """The app the CLI would build, over a scripted engine that is not started."""
+    return build_app(
+        Config(feeds=feeds),
         engine=engine,
         start_engine=False,
         source="config: /home/trader/.config/feedwatch/config.toml",
     )
+
+
+def scripted_app(theme: str | None = None) -> FeedwatchApp:
+    engine, _ = scripted_engine()
+    app = app_for(engine, FEEDS)
     if theme is not None:
         from feedwatch.tui import themes
 
@@ -67,6 +73,11 @@ def test_log_filtered_to_one_feed(snap_compare: SnapCompare) -> None:
 
 def test_detail_screen(snap_compare: SnapCompare) -> None:
     assert snap_compare(scripted_app(), terminal_size=(120, 48), press=["enter"])
+
+
+def test_quiet_hours_are_counted_and_muted(snap_compare: SnapCompare) -> None:
+    engine, _ = quiet_engine()
+    assert snap_compare(app_for(engine, QUIET_FEEDS), terminal_size=(120, 24))
 
 
 @pytest.mark.parametrize("theme", THEMES)

@@ -9,7 +9,15 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from feedwatch.config.model import BackoffSpec, Config, FeedConfig, MatcherSpec, StormSpec
+from feedwatch.config.model import (
+    BackoffSpec,
+    Config,
+    FeedConfig,
+    MatcherSpec,
+    ScheduleWindow,
+    StormSpec,
+)
+from feedwatch.config.schedule_reader import parse_clock, parse_days
 from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.engine import Engine
 
@@ -79,4 +87,55 @@ def scripted_engine() -> tuple[Engine, FakeClock]:
             mon["greenhouse-iot"].on_data(60, None, b'{"t":21.5,"rh":0.61}')
     mon["deribit-perp"].on_connecting()
     engine.worker("greenhouse-iot").pause()
+    return engine, clock
+
+
+def _window(days: str, start: str, end: str, **changes: object) -> ScheduleWindow:
+    window = ScheduleWindow(
+        parse_days(days),
+        parse_clock(start),
+        parse_clock(end),
+        "UTC",
+        label=f"{days} {start}-{end} UTC",
+    )
+    return replace(window, **changes)  # type: ignore[arg-type]
+
+
+# The fake wall clock reads Tuesday 22:30 UTC: after the close, inside the FX rollover.
+QUIET_FEEDS = (
+    _feed("binance-btcusdt", 5.0),
+    _feed(
+        "nyse-quotes",
+        5.0,
+        schedule=(_window("mon-fri", "14:30", "21:00", stale_after=5.0),),
+        quiet_outside=True,
+    ),
+    _feed(
+        "fx-eurusd",
+        10.0,
+        channel_key="pair",
+        channels=("eurusd", "usdjpy"),
+        schedule=(_window("daily", "22:00", "23:00", quiet=True),),
+    ),
+    _feed("kraken-book", 10.0),
+)
+
+
+def quiet_engine() -> tuple[Engine, FakeClock]:
+    """Two feeds in quiet hours (one silent for a while, one flowing) beside live and stale."""
+    clock = FakeClock(start=1000.0, wall_offset=WALL_OFFSET)
+    engine = Engine(Config(feeds=QUIET_FEEDS), clock=clock, rng=random.Random(7))
+    mon = {name: engine.worker(name).monitor for name in engine.workers}
+    for name, monitor in mon.items():
+        monitor.start()
+        monitor.on_connected(1, f"wss://example.invalid/{name}")
+    for step in range(600):  # 60 seconds in 100 ms steps
+        clock.advance(0.1)
+        mon["binance-btcusdt"].on_data(120, None, b'{"e":"trade"}')
+        if step < 100:
+            mon["nyse-quotes"].on_data(80, None, b'{"q":"AAPL"}')
+        if step % 5 == 0:
+            mon["fx-eurusd"].on_data(70, "eurusd", b'{"pair":"eurusd"}')
+        if step % 3 == 0 and step < 300:
+            mon["kraken-book"].on_data(300, None, b'{"book":[]}')
     return engine, clock

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -35,6 +36,47 @@ class Clock(Protocol):
     async def sleep(self, delay: float) -> None:
         """Wait ``delay`` seconds of this clock's time."""
         ...
+
+
+class Deadline:
+    """One re-armable timer that fires no later than the earliest instant it was asked for.
+
+    Callers arm it lazily and re-check the real deadline when it fires, so
+    moving a deadline later never costs a cancel.
+    """
+
+    __slots__ = ("_callback", "_clock", "timer", "when")
+
+    def __init__(self, clock: Clock, callback: Callable[[], None]) -> None:
+        self._clock = clock
+        self._callback = callback
+        self.timer: Timer | None = None  # None when not armed (read on hot paths: no property)
+        self.when = math.inf  # when the armed timer fires
+
+    def arm(self, when: float) -> None:
+        """Make sure the timer fires no later than ``when``."""
+        if self.timer is not None:
+            if self.when <= when:
+                return
+            self.timer.cancel()
+        self.when = when
+        self.timer = self._clock.call_at(when, self._fire)
+
+    def rearm(self, when: float) -> None:
+        """Fire at ``when`` exactly, earlier or later than before."""
+        self.disarm()
+        self.arm(when)
+
+    def disarm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = None
+        self.when = math.inf
+
+    def _fire(self) -> None:
+        self.timer = None
+        self.when = math.inf
+        self._callback()
 
 
 class LoopClock:

@@ -11,15 +11,17 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from feedwatch.config.model import Config, FeedConfig
 from feedwatch.engine.clock import Clock, LoopClock
 from feedwatch.engine.events import EventBus
-from feedwatch.engine.liveness import FeedMonitor, Watch
+from feedwatch.engine.liveness import FeedMonitor
 from feedwatch.engine.redact import redact_text
 from feedwatch.engine.snapshot import ChannelSnapshot, FeedDetail, FeedSnapshot
+from feedwatch.engine.watch import Watch
 from feedwatch.engine.worker import FeedWorker
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ class Engine:
         self.config = config
         self.clock: Clock = clock or LoopClock()
         self.bus = EventBus()
+        # Alert attempts by (alert channel, outcome): counted by feedwatch.alerts, read by /metrics.
+        self.alert_outcomes: Counter[tuple[str, str]] = Counter()
         self._rng = rng or random.Random()
         extra = {} if connect is None else {"connect": connect}
         self.workers: dict[str, FeedWorker] = {
@@ -196,4 +200,9 @@ class Engine:
             subscribe_sent=m.subscribe_sent,
             channels=tuple(self._channel_snapshot(m, c, now) for c in m.channels.values()),
             taken_at=wall,
+            quiet=m.quiet,
+            window=m.window,
+            silence=m.silence.active,
+            down=m.down.active,
+            max_silence=m.config.max_silence,
         )

@@ -6,6 +6,9 @@ timer per feed (and per channel) at ``last data + stale_after``, and emits
 events. Data messages do not touch the timer: when it fires it re-checks the
 real deadline and re-arms if data came in the meantime, so the hot path costs
 a few attribute writes and detection still happens at the deadline itself.
+
+The schedule (window thresholds and quiet hours), max_silence and down_after
+keep their own timers in ``conditions``; the monitor decides when they count.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from typing import Any
 
 from feedwatch.config.model import FeedConfig
 from feedwatch.engine.clock import Clock, Timer
+from feedwatch.engine.conditions import DownClock, ScheduleKeeper, SilenceClock, StormClock
 from feedwatch.engine.events import Event, EventKind
-from feedwatch.engine.stats import CountHistory, GapBuffer
-from feedwatch.engine.storm import StormDetector
+from feedwatch.engine.schedule import Regime, window_label
+from feedwatch.engine.watch import Watch
 
 
 class State(StrEnum):
@@ -40,109 +44,6 @@ class Phase(StrEnum):
     BACKOFF = "backoff"
     PAUSED = "paused"
     STOPPED = "stopped"
-
-
-class Watch:
-    """Data liveness of one feed or one channel: clocks, counters and one lazy timer."""
-
-    __slots__ = (
-        "_on_due",
-        "_timer",
-        "_timer_when",
-        "announced",
-        "clock",
-        "gaps",
-        "key",
-        "last_data",
-        "messages",
-        "rates",
-        "since",
-        "stale",
-        "stale_after",
-        "stale_at",
-    )
-
-    def __init__(
-        self,
-        clock: Clock,
-        key: str | None,
-        stale_after: float,
-        on_due: Callable[[Watch], None],
-        gap_buffer: int = 512,
-    ) -> None:
-        self.clock = clock
-        self.key = key
-        self.stale_after = stale_after
-        self._on_due = on_due
-        self.since = clock.monotonic()
-        self.last_data: float | None = None
-        self.stale = False
-        self.stale_at: float | None = None
-        self.announced = False
-        self.messages = 0
-        self.gaps = GapBuffer(gap_buffer)
-        self.rates = CountHistory()
-        self._timer: Timer | None = None
-        self._timer_when = math.inf
-
-    def reference(self) -> float:
-        """The instant the data clock counts from: last data, or when watching began."""
-        last = self.last_data
-        return self.since if last is None or last < self.since else last
-
-    def deadline(self) -> float:
-        return self.reference() + self.stale_after
-
-    def data_age(self, now: float) -> float | None:
-        return None if self.last_data is None else now - self.last_data
-
-    def signal_age(self, now: float) -> float:
-        """Age against the reference, so a feed that never spoke still ages."""
-        return now - (self.last_data if self.last_data is not None else self.since)
-
-    def arm(self, when: float) -> None:
-        """Make sure the timer fires no later than ``when``."""
-        if self._timer is not None:
-            if self._timer_when <= when:
-                return
-            self._timer.cancel()
-        self._timer_when = when
-        self._timer = self.clock.call_at(when, self._fire)
-
-    def disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = None
-        self._timer_when = math.inf
-
-    def _fire(self) -> None:
-        self._timer = None
-        self._timer_when = math.inf
-        self._on_due(self)
-
-    def record(self, now: float) -> float | None:
-        """Count one data message; returns the previous reference if this ends an outage."""
-        last = self.last_data
-        if last is not None:
-            gaps = self.gaps
-            gaps.gaps.append(now - last)
-            gaps.times.append(now)
-        self.last_data = now
-        self.messages += 1
-        if self._timer is None:
-            self.arm(now + self.stale_after)
-        if self.stale:
-            return last if last is not None else self.since
-        return None
-
-    def restart_window(self, now: float) -> None:
-        """Start a fresh window (on resume or start), keeping the true last-data time."""
-        self.since = now
-        self.stale = False
-        self.stale_at = None
-        self.announced = False
-        self.disarm()
-        self.arm(self.deadline())
 
 
 Emit = Callable[[Event], None]
@@ -172,10 +73,12 @@ class FeedMonitor:
         self.channels: dict[str, Watch] = {}
         self.dropped_channels = 0
         self._started = False  # no timers before start(): there may be no event loop yet
+        self.storm = StormClock(config.storm, clock, self.emit)
+        self.schedule = ScheduleKeeper(config, clock, self._on_schedule)
+        self.silence = SilenceClock(config.max_silence, clock, self.watch, self.emit)
+        self.down = DownClock(config.down_after, clock, self.emit)
         for key in config.channels:
             self._add_channel(key)
-        self.storm = StormDetector(config.storm)
-        self._storm_timer: Timer | None = None
         # Connection facts.
         self.connected_at: float | None = None
         self.connected_since_wall: float | None = None
@@ -224,9 +127,23 @@ class FeedMonitor:
         return self.watch.stale
 
     @property
+    def quiet(self) -> bool:
+        """Inside a quiet schedule window: measured, never alarmed."""
+        return self.schedule.quiet
+
+    @property
+    def window(self) -> str | None:
+        """The label of the schedule window in force, None outside every window."""
+        regime = self.schedule.regime
+        return None if regime is None or regime.window is None else window_label(regime.window)
+
+    @property
     def state(self) -> State:
+        """Paused > quiet > stale > backoff > connecting > live: quiet means "do not alarm"."""
         if self.phase is Phase.PAUSED:
             return State.PAUSED
+        if self.schedule.quiet:
+            return State.QUIET
         if self.watch.stale:
             return State.STALE
         if self.phase is Phase.BACKOFF:
@@ -241,6 +158,8 @@ class FeedMonitor:
     def channel_state(self, watch: Watch) -> State:
         if self.phase is Phase.PAUSED:
             return State.PAUSED
+        if self.schedule.quiet:
+            return State.QUIET
         if watch.stale:
             return State.STALE
         if watch.last_data is None:
@@ -256,17 +175,38 @@ class FeedMonitor:
     def connected(self) -> bool:
         return self.phase is Phase.CONNECTED
 
+    @property
+    def _alarming(self) -> bool:
+        """Whether deadlines count now: not paused, stopped or quiet."""
+        return self.phase not in (Phase.PAUSED, Phase.STOPPED) and not self.schedule.quiet
+
     # -- what the worker reports ---------------------------------------------
 
     def start(self) -> None:
         """Begin watching: the first deadline counts from now."""
         self._started = True
-        now = self.clock.monotonic()
-        self.watch.restart_window(now)
-        for ch in self.channels.values():
-            ch.restart_window(now)
+        change = self.schedule.start()
+        if change is not None:
+            self._announce_regime(change[1])
+        self._open_window(self.clock.monotonic())
         if self._rate_timer is None:
             self._sample_rates()
+
+    def _open_window(self, now: float) -> None:
+        """Every deadline counts afresh from ``now`` (start, resume, quiet ends); data age stays."""
+        counting = self._alarming
+        for watch in (self.watch, *self.channels.values()):
+            watch.restart_window(now, arm=counting)
+        if counting:
+            self.silence.count()
+            self.down.count(now)
+
+    def _stand_down(self, forget_failures: bool) -> None:
+        """Paused or quiet: no timers, and stale, silence and down end without events."""
+        for watch in (self.watch, *self.channels.values()):
+            watch.stand_down()
+        self.silence.stand_down()
+        self.down.stand_down(forget=forget_failures)
 
     def _sample_rates(self) -> None:
         # Once a second, not once a message: rates cost nothing on the hot path.
@@ -288,6 +228,9 @@ class FeedMonitor:
         self.close_code = None
         self.close_reason = None
         self.emit(EventKind.CONNECTED, url=url, subscribed=subscribed)
+        self.down.connected()
+        if not self._alarming:
+            return
         # In an outage the new connection gets stale_after to deliver data;
         # otherwise the running deadline (last data + stale_after) stands.
         if self.watch.stale:
@@ -303,9 +246,11 @@ class FeedMonitor:
         self.close_reason = reason
         self.ping_rtt = None
         self.emit(EventKind.DISCONNECTED, reason=cause, code=code, close_reason=reason or None)
+        self.down.failed(cause, counting=self._alarming)
         # Data age keeps counting while disconnected: a feed that cannot get
         # back within stale_after goes stale on time, connected or not.
-        self.watch.arm(self.watch.deadline())
+        if self._alarming:
+            self.watch.arm(self.watch.deadline())
 
     def on_backoff(self, delay: float, attempt: int, reason: str) -> None:
         self.phase = Phase.BACKOFF
@@ -318,26 +263,15 @@ class FeedMonitor:
 
     def on_reconnect_attempt(self, count_for_storm: bool = True) -> None:
         """Counts one reconnect and raises a storm when they pile up."""
-        now = self.clock.monotonic()
         self.reconnects += 1
         self.phase = Phase.CONNECTING
-        if count_for_storm and self.storm.record(now):
-            self.emit(
-                EventKind.STORM,
-                reason=(
-                    f"{self.storm.count(now)} reconnects within "
-                    f"{self.storm.spec.window:g}s (limit {self.storm.spec.reconnects})"
-                ),
-                active=True,
-                reconnects=self.storm.count(now),
-                window_seconds=self.storm.spec.window,
-            )
-        if self.storm.active:
-            self._arm_storm_clear()
+        self.storm.reconnected(self.clock.monotonic(), counted=count_for_storm)
 
     def on_error(self, reason: str, **fields: Any) -> None:
         self.last_error = reason
         self.emit(EventKind.ERROR, reason=reason, **fields)
+        if self.phase is Phase.CONNECTING:  # a connect attempt failed
+            self.down.failed(reason, counting=self._alarming)
 
     def on_data(self, size: int, channel: str | None, raw: bytes) -> None:
         # The hot path: one clock read, counters, two bounded appends.
@@ -348,6 +282,8 @@ class FeedMonitor:
         previous = watch.record(now)
         if previous is not None:
             self._recover(watch, now, previous)
+        if self.silence.active:
+            self.silence.data_returned(now)
         if channel is not None:
             ch = self.channels.get(channel)
             if ch is None:
@@ -379,33 +315,60 @@ class FeedMonitor:
     # -- commands -----------------------------------------------------------
 
     def set_stale_after(self, seconds: float) -> None:
-        """Change the threshold live: the deadline moves at once, in either direction."""
+        """Change the threshold live: the deadline moves at once, in either direction.
+
+        On a feed with a schedule the change holds until the next window boundary;
+        from there the schedule's threshold is in force again.
+        """
         if not seconds > 0 or math.isinf(seconds) or math.isnan(seconds):
             raise ValueError(f"threshold must be a positive number of seconds, got {seconds!r}")
         old = self.stale_after
-        self.stale_after = seconds
-        self.watch.stale_after = seconds
-        if self.config.channel_stale_after is None:
-            self.channel_stale_after = seconds
-            for ch in self.channels.values():
-                ch.stale_after = seconds
-                self._rearm(ch)
         self.emit(
             EventKind.THRESHOLD_CHANGED,
             reason=f"stale_after {old:g}s -> {seconds:g}s",
             old_seconds=old,
             new_seconds=seconds,
         )
-        self._rearm(self.watch)
+        self._set_threshold(seconds)
+
+    def _set_threshold(self, seconds: float) -> None:
+        self.stale_after = seconds
+        self.watch.stale_after = seconds
+        if self.config.channel_stale_after is None:  # channels follow the feed's threshold
+            self.channel_stale_after = seconds
+            for ch in self.channels.values():
+                ch.stale_after = seconds
+        for watch in (self.watch, *self.channels.values()):
+            self._rearm(watch)
+
+    def _on_schedule(self, old: Regime | None, new: Regime) -> None:
+        """A window boundary: its threshold replaces any live change; quiet begins or ends."""
+        self._announce_regime(new)
+        if not self._started or self.phase in (Phase.PAUSED, Phase.STOPPED):
+            return  # resuming opens a fresh window under the new regime
+        if new.quiet:
+            self._stand_down(forget_failures=False)
+        elif old is not None and old.quiet:
+            self._open_window(self.clock.monotonic())
+
+    def _announce_regime(self, regime: Regime) -> None:
+        threshold = self.config.stale_after if regime.stale_after is None else regime.stale_after
+        label = window_label(regime.window)
+        where = "outside every window" if regime.window is None else label
+        self.emit(
+            EventKind.SCHEDULE,
+            reason=f"quiet: {where}" if regime.quiet else f"stale_after {threshold:g}s: {where}",
+            window=label,
+            quiet=regime.quiet,
+            stale_after_seconds=threshold,
+        )
+        self._set_threshold(threshold)
 
     def on_paused(self) -> None:
         """Stop watching (no alarms while paused) and say so."""
         self.emit(EventKind.DISCONNECTED, reason="paused by user", paused=True)
         self.phase = Phase.PAUSED
-        for watch in (self.watch, *self.channels.values()):
-            watch.disarm()
-            watch.stale = False
-            watch.announced = False
+        self._stand_down(forget_failures=True)
 
     def on_resumed(self) -> None:
         """Watch again with a fresh window; the true data age is kept."""
@@ -417,9 +380,10 @@ class FeedMonitor:
         self.phase = Phase.STOPPED
         for watch in (self.watch, *self.channels.values()):
             watch.disarm()
-        if self._storm_timer is not None:
-            self._storm_timer.cancel()
-            self._storm_timer = None
+        self.schedule.stop()
+        self.silence.stop()
+        self.down.stop()
+        self.storm.stop()
         if self._rate_timer is not None:
             self._rate_timer.cancel()
             self._rate_timer = None
@@ -427,7 +391,7 @@ class FeedMonitor:
     # -- deadlines ----------------------------------------------------------
 
     def _rearm(self, watch: Watch) -> None:
-        if self.phase in (Phase.PAUSED, Phase.STOPPED):
+        if not self._started or not self._alarming:
             return
         watch.disarm()
         if watch.stale and self.connected and self.connected_at is not None:
@@ -436,7 +400,7 @@ class FeedMonitor:
             watch.arm(watch.deadline())
 
     def _feed_due(self, watch: Watch) -> None:
-        if self.phase in (Phase.PAUSED, Phase.STOPPED):
+        if not self._alarming:
             return
         now = self.clock.monotonic()
         if not watch.stale:
@@ -467,7 +431,7 @@ class FeedMonitor:
             self._request_reconnect(f"no data within {watch.stale_after:g}s of connecting")
 
     def _channel_due(self, watch: Watch) -> None:
-        if self.phase in (Phase.PAUSED, Phase.STOPPED):
+        if not self._alarming:
             return
         now = self.clock.monotonic()
         if not watch.stale:
@@ -543,26 +507,6 @@ class FeedMonitor:
             return None
         watch = Watch(self.clock, key, self.channel_stale_after, self._channel_due, gap_buffer=256)
         self.channels[key] = watch
-        if self._started and self.phase not in (Phase.PAUSED, Phase.STOPPED):
+        if self._started and self._alarming:
             watch.arm(watch.deadline())
         return watch
-
-    def _arm_storm_clear(self) -> None:
-        quiet = self.storm.quiet_at()
-        if quiet is None:
-            return
-        if self._storm_timer is not None:
-            self._storm_timer.cancel()
-        self._storm_timer = self.clock.call_at(quiet, self._storm_due)
-
-    def _storm_due(self) -> None:
-        self._storm_timer = None
-        now = self.clock.monotonic()
-        if self.storm.check_clear(now):
-            self.emit(
-                EventKind.STORM,
-                reason=f"no reconnect for {self.storm.spec.window:g}s",
-                active=False,
-            )
-        elif self.storm.active:
-            self._arm_storm_clear()

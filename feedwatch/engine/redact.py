@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from feedwatch.config.model import FeedConfig
+
 MASK = "***"
+
+# Header values shorter than this are not masked in free text ("1", "json" would mangle it).
+_HEADER_VALUE_MIN = 8
 
 # Query parameters whose values are credentials on common feeds and APIs.
 SENSITIVE_PARAMS = frozenset(
@@ -43,3 +48,9 @@ def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
         query = urlencode(cleaned, safe="/@*:,")
     result = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     return redact_text(result, secrets)
+
+
+def redact_feed_text(text: str, feed: FeedConfig) -> str:
+    """Free text about a feed (an error, a reason) with its URL, headers and secrets masked."""
+    headers = (value for _, value in feed.headers if len(value) >= _HEADER_VALUE_MIN)
+    return redact_text(text, (feed.url, *feed.secrets, *headers))

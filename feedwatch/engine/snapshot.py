@@ -63,6 +63,12 @@ class FeedSnapshot:
     subscribe_sent: int
     channels: tuple[ChannelSnapshot, ...]
     taken_at: float  # unix seconds
+    # Schedules and the slower conditions.
+    quiet: bool = False  # inside a quiet window: measured, never alarmed
+    window: str | None = None  # label of the schedule window in force; None outside them
+    silence: bool = False  # no data for max_silence (outside quiet)
+    down: bool = False  # could not connect for down_after
+    max_silence: float | None = None
 
     @property
     def deadline_used(self) -> float:

@@ -247,19 +247,9 @@ class FeedWorker:
         conn, self._conn = self._conn, None
         if conn is None:
             return
-        task = asyncio.create_task(self._dispose(conn))
+        task = asyncio.create_task(ws_transport.close_quietly(conn))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-
-    @staticmethod
-    async def _dispose(conn: Any) -> None:
-        # A polite close, but never wait on a half-open peer for long.
-        try:
-            await asyncio.wait_for(conn.close(), timeout=2.0)
-        except BaseException:
-            transport = getattr(conn, "transport", None)
-            if transport is not None:
-                transport.abort()
 
     async def _app_ping(self, conn: Any, every: float) -> None:
         assert self.config.ping is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from feedwatch import __version__
@@ -13,7 +14,11 @@ def _age(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def feed_health(feed: FeedSnapshot) -> dict[str, Any]:
+# redact(feed_name, text): the text with what that feed must not reveal masked.
+Redact = Callable[[str, str], str]
+
+
+def feed_health(feed: FeedSnapshot, redact: Redact) -> dict[str, Any]:
     """One feed's entry; field names are a public contract."""
     return {
         "name": feed.name,
@@ -40,21 +45,27 @@ def feed_health(feed: FeedSnapshot) -> dict[str, Any]:
         "last_data_timestamp": feed.last_data_wall,
         "ping_rtt_seconds": _age(feed.ping_rtt),
         "last_close_code": feed.close_code,
-        "last_error": feed.last_error,
+        # Transport errors can quote the URL they failed on: never show it.
+        "last_error": None if feed.last_error is None else redact(feed.name, feed.last_error),
     }
 
 
 def is_healthy(feed: FeedSnapshot) -> bool:
-    """Live, or paused on purpose; every other state is a reason to page."""
-    return feed.state in (State.LIVE, State.PAUSED)
+    """Live, or paused or quiet on purpose; every other state is a reason to page."""
+    return feed.state in (State.LIVE, State.PAUSED, State.QUIET)
 
 
-def health_document(feeds: list[FeedSnapshot]) -> tuple[int, dict[str, Any]]:
-    """(HTTP status, body): 200 when every feed is live (paused ones aside), else 503."""
+def health_document(feeds: list[FeedSnapshot], redact: Redact) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, body): 200 when every feed is healthy, else 503."""
     healthy = all(is_healthy(f) for f in feeds)
     body = {
         "status": "ok" if healthy else "degraded",
         "version": __version__,
-        "feeds": [feed_health(f) for f in feeds],
+        "feeds": [feed_health(f, redact) for f in feeds],
     }
     return (200 if healthy else 503), body
+
+
+def feed_document(feed: FeedSnapshot, redact: Redact) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, body) for one feed, so a check can watch just the feed it cares about."""
+    return (200 if is_healthy(feed) else 503), feed_health(feed, redact)

@@ -66,8 +66,10 @@ def format_age(seconds: float | None) -> str:
     return f"{days}d{hours:02d}h"
 
 
-def age_cell(seconds: float | None, used: float, palette: Palette) -> Text:
-    style = _usage_style(used, palette) if seconds is not None else palette.muted
+def age_cell(seconds: float | None, used: float, palette: Palette, quiet: bool = False) -> Text:
+    """The data age, coloured by how close it is to stale (muted when quiet: no alarm)."""
+    muted = seconds is None or quiet
+    style = palette.muted if muted else _usage_style(used, palette)
     return Text(format_age(seconds), style=style, justify="right")
 
 
@@ -81,8 +83,13 @@ def _usage_style(used: float, palette: Palette) -> Style:
     return palette.live
 
 
-def countdown_cell(used: float, width: int, palette: Palette, paused: bool = False) -> Text:
-    """A bar of how much of stale_after the current silence has used; full when stale."""
+def countdown_cell(
+    used: float, width: int, palette: Palette, paused: bool = False, quiet: bool = False
+) -> Text:
+    """A bar of how much of stale_after the current silence has used; full when stale.
+
+    Quiet hours still measure the silence, so the bar fills, but muted: it never alarms.
+    """
     width = max(1, width)
     if paused:
         return Text("·" * width, style=palette.muted)
@@ -90,7 +97,7 @@ def countdown_cell(used: float, width: int, palette: Palette, paused: bool = Fal
     eighths = width * 8 if used >= 1.0 else math.floor(used * width * 8)
     full, part = divmod(eighths, 8)
     filled = "█" * full + (_EIGHTHS[part] if part else "")
-    text = Text(filled, style=_usage_style(used, palette))
+    text = Text(filled, style=palette.muted if quiet else _usage_style(used, palette))
     text.append("░" * (width - len(filled)), style=palette.muted)
     return text
 

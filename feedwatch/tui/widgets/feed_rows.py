@@ -116,9 +116,9 @@ def cell_key(spec: RowSpec, column: str, width: int) -> tuple[object, ...]:
         return (spec.key, ch.state if ch else feed.state)
     if column == "age":
         age = ch.last_data_age if ch else feed.last_data_age
-        return (spec.key, cells.format_age(age), _bucket(used))
+        return (spec.key, cells.format_age(age), _bucket(used), feed.quiet)
     if column == "bar":
-        return (spec.key, int(used * width * 8), _bucket(used), feed.paused)
+        return (spec.key, int(used * width * 8), _bucket(used), feed.paused, feed.quiet)
     if column == "rate":
         return (spec.key, cells.rate_cell(ch.rate_10s if ch else feed.rate_10s).plain)
     if ch is not None:
@@ -140,9 +140,9 @@ def draw_cell(spec: RowSpec, column: str, width: int, p: Palette) -> Text:
     if column == "state":
         return cells.state_cell(ch.state if ch else feed.state, p)
     if column == "age":
-        return cells.age_cell(ch.last_data_age if ch else feed.last_data_age, used, p)
+        return cells.age_cell(ch.last_data_age if ch else feed.last_data_age, used, p, feed.quiet)
     if column == "bar":
-        return cells.countdown_cell(used, width, p, feed.paused)
+        return cells.countdown_cell(used, width, p, feed.paused, feed.quiet)
     if column == "rate":
         return cells.rate_cell(ch.rate_10s if ch else feed.rate_10s)
     if ch is not None:

@@ -16,7 +16,7 @@ from feedwatch.tui.widgets.cells import STATE_SYMBOL
 
 
 def overall(feeds: list[FeedSnapshot]) -> Counter[str]:
-    """Counts for the header: live, stale, reconnecting (connecting + backoff), paused."""
+    """Counts for the header: live, stale, reconnecting (connecting + backoff), paused, quiet."""
     counts: Counter[str] = Counter()
     for feed in feeds:
         if feed.state in (State.CONNECTING, State.BACKOFF):
@@ -45,6 +45,8 @@ class StatusHeader(Static):
             ("reconnecting", STATE_SYMBOL[State.BACKOFF], p.warn),
             ("paused", STATE_SYMBOL[State.PAUSED], p.muted),
         ]
+        if counts.get("quiet"):  # only feeds with quiet hours have any; no clutter otherwise
+            parts.append(("quiet", STATE_SYMBOL[State.QUIET], p.text))
         for name, symbol, style in parts:
             n = counts.get(name, 0)
             text.append(f" {symbol} {n} {name} ", style=style if n else p.muted)
