@@ -12,6 +12,8 @@ import logging
 import signal
 from typing import TextIO
 
+from feedwatch.alerts.bell import ring_terminal
+from feedwatch.alerts.router import AlertRouter
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, Severity
 from feedwatch.outputs.http.server import HealthServer
@@ -51,6 +53,8 @@ async def run_headless(engine: Engine, out: TextIO) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     unsubscribe = engine.bus.subscribe(JsonLines(out, stop))
+    # A bell alert rings the terminal ("\a" on stderr) and is logged.
+    alerts = AlertRouter(engine, bell=ring_terminal) if engine.config.alerts else None
     server: HealthServer | None = None
     try:
         if engine.config.server.enabled:
@@ -61,12 +65,16 @@ async def run_headless(engine: Engine, out: TextIO) -> int:
                 where = f"{engine.config.server.host}:{engine.config.server.port}"
                 log.error("cannot serve /health on %s: %s", where, exc.strerror or exc)
                 return 2
+        if alerts is not None:
+            await alerts.start()
         await engine.start()
         await stop.wait()
         log.info("stopping")
         return 0
     finally:
         await engine.stop()
+        if alerts is not None:
+            await alerts.stop()
         if server is not None:
             await server.stop()
         unsubscribe()

@@ -16,6 +16,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input
 
+from feedwatch.alerts.alert import Alert
+from feedwatch.alerts.router import AlertRouter
 from feedwatch.config.durations import format_duration
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event
@@ -87,6 +89,8 @@ class FeedwatchApp(App[int]):
         self._notice = notice
         self._pending: deque[Event] = deque(maxlen=1000)
         self._unsubscribe = engine.bus.subscribe(self._pending.append)
+        # A bell alert beeps and shows a notification here.
+        self.alerts = AlertRouter(engine, bell=self.ring) if engine.config.alerts else None
         self.changed_thresholds: dict[str, float] = {}
         self.ticks = 0
         # Themes are settled before the first frame, so nothing is drawn twice.
@@ -115,6 +119,8 @@ class FeedwatchApp(App[int]):
         self._apply_palette()
         self.event_log.add(list(self.engine.bus.recent))
         self._pending.clear()
+        if self.alerts is not None:
+            await self.alerts.start()
         if self._start_engine:
             await self.engine.start()
         if self._notice:
@@ -127,6 +133,8 @@ class FeedwatchApp(App[int]):
         self._unsubscribe()
         if self._start_engine:
             await self.engine.stop()
+        if self.alerts is not None:
+            await self.alerts.stop()
 
     # -- the refresh loop ---------------------------------------------------
 
@@ -145,6 +153,14 @@ class FeedwatchApp(App[int]):
         if log.follow is not None:
             log.set_follow(self.table.selected_feed)
         self.ticks += 1
+
+    def ring(self, alert: Alert) -> None:
+        """A bell alert: the terminal bell and a notification that names the feed."""
+        self.bell()
+        if alert.active:
+            self.notify(alert.message, title="feedwatch alert", severity="error", timeout=15)
+        else:
+            self.notify(alert.message, title="feedwatch alert", severity="information")
 
     def _on_theme_changed(self, _: object) -> None:
         self._apply_palette()

@@ -7,7 +7,7 @@ with ``_total``, and seconds as the unit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
@@ -15,12 +15,18 @@ from prometheus_client.registry import Collector, CollectorRegistry
 from feedwatch.engine.liveness import State
 from feedwatch.engine.snapshot import FeedSnapshot
 
+# Alert attempts by (alert channel name, outcome), e.g. ("ops-slack", "sent") -> 3.
+AlertCounts = Callable[[], Mapping[tuple[str, str], int]]
+
 
 class EngineCollector(Collector):
     """Builds every metric family from one snapshot per scrape."""
 
-    def __init__(self, sample: Callable[[], list[FeedSnapshot]]) -> None:
+    def __init__(
+        self, sample: Callable[[], list[FeedSnapshot]], alerts: AlertCounts | None = None
+    ) -> None:
         self._sample = sample
+        self._alerts = alerts
 
     def collect(self) -> Iterator[Metric]:
         feeds = self._sample()
@@ -98,10 +104,26 @@ class EngineCollector(Collector):
             last, heartbeat, messages, data, received, reconnects,
             stale, connected, storm, threshold, rtt, state,
         )  # fmt: skip
+        if self._alerts is not None:
+            yield self._alert_family(self._alerts())
+
+    @staticmethod
+    def _alert_family(counts: Mapping[tuple[str, str], int]) -> Metric:
+        alerts = CounterMetricFamily(
+            "feedwatch_alerts",
+            "Alert attempts by alert channel and outcome (sent, failed, timeout, dropped, "
+            "suppressed)",
+            labels=["channel", "outcome"],
+        )
+        for (channel, outcome), count in sorted(counts.items()):
+            alerts.add_metric([channel, outcome], count)
+        return alerts
 
 
-def make_registry(sample: Callable[[], list[FeedSnapshot]]) -> CollectorRegistry:
+def make_registry(
+    sample: Callable[[], list[FeedSnapshot]], alerts: AlertCounts | None = None
+) -> CollectorRegistry:
     """A registry holding only feedwatch's metrics (no process defaults to confuse)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(EngineCollector(sample))
+    registry.register(EngineCollector(sample, alerts))
     return registry
