@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SOURCES := feedwatch tests benchmarks
 
-.PHONY: install run demo check lint typecheck test bench
+.PHONY: install run demo check lint typecheck test prometheus-test bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ typecheck: install
 
 test: install
 	$(PY) -m pytest
+
+# promtool on the shipped rules and a real scrape, then a real Prometheus firing the
+# staleness rule (about 10 s; part of `test` too). Needs Debian's prometheus package.
+prometheus-test: install
+	$(PY) -m pytest -v tests/test_prometheus.py
 
 check: lint typecheck test
 

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
 from feedwatch import __version__
 from feedwatch.config.loader import ConfigError, load_config
@@ -16,12 +17,29 @@ from feedwatch.config.paths import default_config_path
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
+EXIT_USAGE = 2
+# `feedwatch check` is a Nagios plugin: a check that cannot run is UNKNOWN, not CRITICAL.
+EXIT_CHECK_UNKNOWN = 3
 
 log = logging.getLogger("feedwatch")
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors exit with a chosen status."""
+
+    def __init__(self, *args: Any, usage_status: int = EXIT_USAGE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.usage_status = usage_status
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        if self.usage_status == EXIT_CHECK_UNKNOWN:
+            print(f"FEEDWATCH UNKNOWN - {message}")  # the line a monitoring system shows
+        self.exit(self.usage_status, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> _Parser:
+    common = _Parser(add_help=False)
     common.add_argument(
         "--config",
         type=Path,
@@ -34,20 +52,20 @@ def _parser() -> argparse.ArgumentParser:
         choices=["debug", "info", "warning", "error"],
         help="how much to log on stderr (default: info)",
     )
-    running = argparse.ArgumentParser(add_help=False)
+    running = _Parser(add_help=False)
     running.add_argument(
         "--headless",
         action="store_true",
         help="no dashboard: JSON lines on stdout, logs on stderr",
     )
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="feedwatch",
         description="Watch long-lived streaming feeds and say at once when data stops.",
         parents=[common, running],
     )
     parser.add_argument("--version", action="version", version=f"feedwatch {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.add_parser(
         "demo",
         parents=[common, running],
@@ -62,6 +80,32 @@ def _parser() -> argparse.ArgumentParser:
         "check-config",
         parents=[common],
         help="validate a config file; exit 0 if valid, 2 if not",
+    )
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        usage_status=EXIT_CHECK_UNKNOWN,
+        help="connect to each feed once and wait for data; a Nagios plugin (exit 0/1/2/3)",
+        description=(
+            "Connect to each feed at once, subscribe, and wait for a data message for the "
+            "feed's stale_after or --timeout, whichever is shorter. Prints a Nagios status "
+            "line with perfdata, then one line per feed. Exit 0 OK: every feed delivered "
+            "data; 1 WARNING: one only in the second half of its window; 2 CRITICAL: one "
+            "delivered no data (could not connect, closed, or only heartbeats); 3 UNKNOWN: "
+            "the check could not run (bad config, unknown feed)."
+        ),
+    )
+    check.add_argument(
+        "--feed",
+        action="append",
+        metavar="NAME",
+        help="check only this feed (repeat for more; default: every feed)",
+    )
+    check.add_argument(
+        "--timeout",
+        default="30s",
+        metavar="DURATION",
+        help='the longest wait for any feed, like "30s" or "1m" (default: 30s)',
     )
     return parser
 
@@ -108,7 +152,7 @@ def _cmd_init(path: Path | None) -> int:
     return EXIT_OK
 
 
-def _cmd_check(path: Path | None) -> int:
+def _cmd_check_config(path: Path | None) -> int:
     target = path or default_config_path()
     config = _load(target)
     if config is None:
@@ -118,6 +162,18 @@ def _cmd_check(path: Path | None) -> int:
         f"{target}: OK ({len(config.feeds)} feed{'s' if len(config.feeds) != 1 else ''}: {names})"
     )
     return EXIT_OK
+
+
+def _cmd_probe(path: Path | None, names: list[str] | None, timeout: str) -> int:
+    from feedwatch.check import run_check, unknown
+
+    try:
+        status, report = asyncio.run(run_check(path or default_config_path(), names, timeout))
+    except Exception as exc:  # a crash would exit 1, which Nagios reads as WARNING
+        log.exception("check failed")
+        status, report = unknown(f"internal error: {type(exc).__name__}: {exc}")
+    print(report)
+    return status
 
 
 def _run_demo(headless: bool, notice: str | None = None) -> int:
@@ -145,12 +201,19 @@ def _run(config: Config, headless: bool, notice: str | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run; returns the process exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unrecognized = parser.parse_known_args(argv)
+    if unrecognized:
+        if args.command == "check":
+            parser.usage_status = EXIT_CHECK_UNKNOWN
+        parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
     _setup_logging(args.log_level)
     if args.command == "init":
         return _cmd_init(args.config)
     if args.command == "check-config":
-        return _cmd_check(args.config)
+        return _cmd_check_config(args.config)
+    if args.command == "check":
+        return _cmd_probe(args.config, args.feed, args.timeout)
     try:
         if args.command == "demo":
             return _run_demo(args.headless)

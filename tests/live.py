@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,13 @@ from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, EventKind
 
 FAST_BACKOFF = BackoffSpec(initial=0.05, max=0.2, stable_after=1.0)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def feed(name: str, url: str, stale_after: float = 0.3, **changes: object) -> FeedConfig:

@@ -5,10 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import time as clock_time
 
 import pytest
 
-from feedwatch.config.model import BackoffSpec, MatcherSpec, PingSpec, ReplyRule, StormSpec
+from feedwatch.config.model import (
+    BackoffSpec,
+    MatcherSpec,
+    PingSpec,
+    ReplyRule,
+    ScheduleWindow,
+    StormSpec,
+)
 from feedwatch.demo.behaviours import Ticker
 from feedwatch.demo.challenges import NeedsPing, TestRequest
 from feedwatch.demo.hostile import Flapper, Garbage
@@ -292,3 +300,35 @@ async def test_one_feed_failing_leaves_the_others_alone(sim: Simulator) -> None:
         await run.rec.wait_kind(EventKind.STALE, feed="ticker")
         assert run.state("mux") == "live"
         assert run.rec.of(EventKind.STALE, "mux") == []
+
+
+async def test_quiet_hours_hold_alarms_and_a_refused_feed_goes_down(sim: Simulator) -> None:
+    always_quiet = ScheduleWindow(
+        frozenset(range(7)), clock_time(0), clock_time(0), "UTC", quiet=True
+    )
+    quiet = ticker(sim, schedule=(always_quiet,))
+    sim.add("/refusing", Ticker(rate=10))
+    sim.reject("/refusing", 503)
+    refused = feed("refused", sim.url("/refusing"), down_after=0.5)
+    async with Running(quiet, refused) as run:  # type: ignore[arg-type]
+        await run.until(lambda: run.engine.feed_snapshot("ticker").data_messages > 5)
+        assert run.state("ticker") == "quiet"
+        sim.stall("/ticker")
+        stalled_at = time.monotonic()
+        down = await run.rec.wait(lambda e: e.kind is EventKind.DOWN and e.fields["active"])
+        await asyncio.sleep(stalled_at + 1.0 - time.monotonic())  # over 3 x stale_after
+        snap = run.engine.feed_snapshot("ticker")
+        assert snap.last_data_age is not None and snap.last_data_age > 0.9
+        assert (snap.state, snap.quiet, snap.connected) == ("quiet", True, True)
+        assert run.rec.of(EventKind.STALE, "ticker") == []
+        assert run.rec.of(EventKind.DISCONNECTED, "ticker") == []
+        assert sim.stats("/ticker").connections == 1
+        # The refused feed: down after down_after of failed attempts, with the last error.
+        assert down.feed == "refused"
+        assert down.reason == "HTTP 503 Service Unavailable"
+        assert 0.49 <= down.fields["down_seconds"] < 0.8
+        assert run.engine.feed_snapshot("refused").down
+        sim.accept("/refusing")
+        up = await run.rec.wait(lambda e: e.kind is EventKind.DOWN and not e.fields["active"])
+        assert up.feed == "refused"
+        assert not run.engine.feed_snapshot("refused").down

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,12 +15,7 @@ import pytest
 
 from feedwatch.demo.behaviours import Ticker
 from feedwatch.demo.simulator import Simulator
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.live import free_port
 
 
 @pytest.fixture

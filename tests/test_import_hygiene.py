@@ -11,14 +11,22 @@ HEADLESS_MODULES = [
     "feedwatch.engine.engine",
     "feedwatch.engine.worker",
     "feedwatch.engine.liveness",
+    "feedwatch.engine.watch",
+    "feedwatch.engine.conditions",
+    "feedwatch.engine.schedule",
     "feedwatch.engine.classify",
     "feedwatch.engine.suggest",
     "feedwatch.config.writeback",
     "feedwatch.config.loader",
     "feedwatch.outputs.headless",
     "feedwatch.outputs.http.server",
+    "feedwatch.check",
     "feedwatch.demo.simulator",
     "feedwatch.transports.websocket",
+    "feedwatch.alerts.router",
+    "feedwatch.alerts.webhook",
+    "feedwatch.alerts.command",
+    "feedwatch.alerts.bell",
 ]
 
 

@@ -7,6 +7,7 @@ person can act on (HTTP status, DNS, TLS, timeout, refused).
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from dataclasses import dataclass
@@ -52,6 +53,16 @@ async def open_connection(feed: FeedConfig) -> ClientConnection:
         close_timeout=2.0,
         user_agent_header=f"feedwatch/{__version__}",
     )
+
+
+async def close_quietly(conn: Any) -> None:
+    """A polite close, but never wait on a half-open peer for long."""
+    try:
+        await asyncio.wait_for(conn.close(), timeout=2.0)
+    except BaseException:
+        transport = getattr(conn, "transport", None)
+        if transport is not None:
+            transport.abort()
 
 
 def _retry_after(value: str | None, now: float) -> float | None:

@@ -1,35 +1,88 @@
-"""The HTTP server behind ``[server] listen``: GET /health and GET /metrics."""
+"""The HTTP server behind ``[server] listen``: GET /health, /health/<feed> and /metrics.
+
+With ``[server] token`` set, every request needs ``Authorization: Bearer <token>``;
+without it the answer is 401 and names nothing (no feed, no route). No response ever
+carries a feed's URL, headers or secrets.
+"""
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from feedwatch.config.model import ServerConfig
-from feedwatch.engine.engine import Engine
-from feedwatch.outputs.http.health import health_document
+from feedwatch.engine.engine import Engine, UnknownFeed
+from feedwatch.engine.redact import redact_feed_text
+from feedwatch.outputs.http.health import feed_document, health_document
 from feedwatch.outputs.http.metrics import make_registry
 
 log = logging.getLogger(__name__)
 
+# Health answers describe one instant: no cache should keep them.
+_NO_STORE = {"Cache-Control": "no-store"}
 
-def make_app(engine: Engine) -> web.Application:
+
+def _json(body: dict[str, Any], status: int) -> web.Response:
+    return web.json_response(body, status=status, dumps=json.dumps, headers=_NO_STORE)
+
+
+def bearer_matches(header: str | None, token: str) -> bool:
+    """Constant-time check of an Authorization header, so timing reveals nothing."""
+    scheme, _, given = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    # surrogatepass: a header with undecodable bytes is compared, never a crash.
+    return hmac.compare_digest(given.strip().encode(errors="surrogatepass"), token.encode())
+
+
+def _require_token(token: str) -> Middleware:
+    @web.middleware
+    async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not bearer_matches(request.headers.get("Authorization"), token):
+            return web.json_response(
+                {"error": "unauthorized: send Authorization: Bearer <token>"},
+                status=401,
+                headers={"WWW-Authenticate": "Bearer", **_NO_STORE},
+            )
+        return await handler(request)
+
+    return auth
+
+
+def make_app(engine: Engine, token: str | None = None) -> web.Application:
     """The aiohttp application; separate from binding so tests can serve it anywhere."""
-    registry = make_registry(engine.snapshot)
+    registry = make_registry(engine.snapshot, lambda: engine.alert_outcomes)
+
+    def redact(feed: str, text: str) -> str:
+        return redact_feed_text(text, engine.worker(feed).config)
 
     async def health(_: web.Request) -> web.Response:
-        status, body = health_document(engine.snapshot())
-        return web.json_response(body, status=status, dumps=json.dumps)
+        status, body = health_document(engine.snapshot(), redact)
+        return _json(body, status)
+
+    async def one_feed(request: web.Request) -> web.Response:
+        name = request.match_info["feed"]
+        try:
+            snapshot = engine.feed_snapshot(name)
+        except UnknownFeed as exc:
+            return _json({"error": str(exc)}, 404)
+        status, body = feed_document(snapshot, redact)
+        return _json(body, status)
 
     async def metrics(_: web.Request) -> web.Response:
         payload = generate_latest(registry)
         return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    app = web.Application()
+    app = web.Application(middlewares=[_require_token(token)] if token else [])
     app.router.add_get("/health", health)
+    # Any text after /health/ is looked up as a feed name (names may hold "/"): never a file.
+    app.router.add_get("/health/{feed:.+}", one_feed)
     app.router.add_get("/metrics", metrics)
     return app
 
@@ -44,14 +97,20 @@ class HealthServer:
         self.port: int | None = None
 
     async def start(self) -> None:
-        runner = web.AppRunner(make_app(self._engine), access_log=None)
+        app = make_app(self._engine, self._config.token)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self._config.host, self._config.port)
         await site.start()
         self._runner = runner
         addresses = runner.addresses
         self.port = addresses[0][1] if addresses else self._config.port
-        log.info("serving /health and /metrics on http://%s:%s", self._config.host, self.port)
+        log.info(
+            "serving /health and /metrics on http://%s:%s%s",
+            self._config.host,
+            self.port,
+            " (bearer token required)" if self._config.token else "",
+        )
 
     async def stop(self) -> None:
         if self._runner is not None:
