@@ -70,3 +70,16 @@ def test_ui_refresh_rate_out_of_range_is_a_located_error() -> None:
         )
     assert "[ui]: refresh_hz: expected a refresh rate from 0.5 to 30" in str(info.value)
     assert "found 500" in str(info.value)
+
+
+def test_history_path_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    from feedwatch.config.loader import parse_config
+
+    config = parse_config(
+        '[history]\npath = "data/h.db"\nretention = "7d"\n'
+        '[[feeds]]\nname = "a"\nurl = "ws://127.0.0.1:1/"\nstale_after = 1\n',
+        source=tmp_path / "feedwatch.toml",
+    )
+    assert config.history.path == tmp_path / "data" / "h.db"
+    assert config.history.retention_days == 7.0
+    assert config.history.enabled

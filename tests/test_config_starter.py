@@ -45,6 +45,7 @@ def test_the_starter_documents_every_key() -> None:
         ("feeds.schedule", schema.ScheduleTable),
         ("alerts", schema.AlertTable),
         ("ui", schema.UiTable),
+        ("history", schema.HistoryTable),
     ]
     for table, struct in tables:
         for field in msgspec.structs.fields(struct):

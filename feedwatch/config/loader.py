@@ -22,7 +22,14 @@ from feedwatch.config import schema
 from feedwatch.config.alerts_reader import read_alerts
 from feedwatch.config.feed_reader import FeedReader
 from feedwatch.config.listen import EXPECTED_LISTEN, parse_listen
-from feedwatch.config.model import AlertChannel, Config, FeedConfig, ServerConfig, UiConfig
+from feedwatch.config.model import (
+    AlertChannel,
+    Config,
+    FeedConfig,
+    HistoryConfig,
+    ServerConfig,
+    UiConfig,
+)
 from feedwatch.config.problems import ConfigError, Problem, Segments
 from feedwatch.config.shape import ShapeChecker
 from feedwatch.config.syntax_errors import syntax_problem
@@ -76,9 +83,10 @@ def parse_config(
     feeds, server = reader.read()
     ui = reader.read_ui()
     alerts = reader.read_alerts()
+    history = reader.read_history(source)
     if reader.problems:
         raise ConfigError(reader.sorted_problems(), source)
-    return Config(feeds=feeds, server=server, source=source, ui=ui, alerts=alerts)
+    return Config(feeds=feeds, server=server, source=source, ui=ui, alerts=alerts, history=history)
 
 
 MIN_REFRESH_HZ = 0.5
@@ -163,6 +171,29 @@ class _ConfigReader:
                 tables.append(table)
         return read_alerts(tables, self.report, self.environ)
 
+    def read_history(self, source: Path | None) -> HistoryConfig:
+        raw = self.raw.get("history")
+        if not isinstance(raw, dict) or self.has_problems(("history",)):
+            return HistoryConfig()
+        table = self.shape.convert(raw, schema.HistoryTable, ("history",))
+        if table is None:
+            return HistoryConfig()
+        path = None
+        if table.path is not None:
+            expanded = FeedReader(self.report, self.environ, ("history",)).expand(
+                table.path, ("path",)
+            )
+            path = Path(expanded).expanduser()
+            if not path.is_absolute() and source is not None:
+                path = source.parent / path  # relative to the config file, not the cwd
+        days = HistoryConfig().retention_days
+        if table.retention is not None:
+            seconds = FeedReader(self.report, self.environ, ("history",)).seconds(
+                table.retention, ("retention",)
+            )
+            days = seconds / 86400
+        return HistoryConfig(enabled=table.enabled, path=path, retention_days=days)
+
     def read_ui(self) -> UiConfig:
         raw = self.raw.get("ui")
         if not isinstance(raw, dict) or self.has_problems(("ui",)):
@@ -216,7 +247,7 @@ class _ConfigReader:
             if self.name_counts[name] > 1:
                 label = self.position(at[1], within=label)
             return label, dotted(at[2:])
-        if at[:1] in (("server",), ("ui",)):
+        if at[:1] in (("server",), ("ui",), ("history",)):
             return f"[{at[0]}]", dotted(at[1:])
         if len(at) >= 2 and at[0] == "alerts" and isinstance(at[1], int):
             return f"alerts[{at[1]}]", dotted(at[2:])

@@ -135,6 +135,15 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class HistoryConfig:
+    """Where events and incidents are kept across restarts."""
+
+    enabled: bool = True
+    path: Path | None = None  # None: platformdirs.user_state_path("feedwatch") / "history.db"
+    retention_days: float = 30.0
+
+
+@dataclass(frozen=True)
 class UiConfig:
     # How often the dashboard samples the engine; message rates never change it.
     refresh_hz: float = 4.0
@@ -171,3 +180,4 @@ class Config:
     source: Path | None = None
     ui: UiConfig = field(default_factory=UiConfig)
     alerts: tuple[AlertChannel, ...] = ()
+    history: HistoryConfig = field(default_factory=HistoryConfig)

@@ -119,8 +119,15 @@ class UiTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     refresh_hz: float | None = None
 
 
+class HistoryTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    enabled: bool = True
+    path: str | None = None
+    retention: Duration | None = None
+
+
 class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerTable | None = None
     ui: UiTable | None = None
     alerts: list[AlertTable] = []
+    history: HistoryTable | None = None
     feeds: list[FeedTable] = []
