@@ -42,3 +42,4 @@ check: lint typecheck test
 bench: install
 	$(PY) benchmarks/bench_ingest.py
 	$(PY) benchmarks/bench_detection.py
+	$(PY) benchmarks/bench_history.py

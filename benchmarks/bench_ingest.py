@@ -16,13 +16,21 @@ import asyncio
 import multiprocessing as mp
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 
 from feedwatch.config.model import Config, FeedConfig, MatcherSpec
 from feedwatch.engine.engine import Engine
+
+# Adds a consumer to an engine before it starts; returns what removes it after it stops.
+Attach = Callable[[Engine], Callable[[], None]]
+# One measurement: messages per second.
+Client = Callable[[], Awaitable[float]]
+BARE = "bare websockets client"
 
 MESSAGE = (
     b'{"stream":"btcusdt@trade","data":{"e":"trade","E":1732600000000,"s":"BTCUSDT",'
@@ -79,8 +87,10 @@ async def bare_client(url: str, seconds: float) -> float:
         return count / (time.monotonic() - start)
 
 
-async def engine_client(feed: FeedConfig, seconds: float) -> float:
+async def engine_client(feed: FeedConfig, seconds: float, attach: Attach | None = None) -> float:
+    """The engine on one feed; ``attach`` adds a consumer and returns its teardown."""
     engine = Engine(Config(feeds=(feed,)))
+    detach = attach(engine) if attach is not None else None
     await engine.start()
     try:
         monitor = engine.worker(feed.name).monitor
@@ -90,6 +100,49 @@ async def engine_client(feed: FeedConfig, seconds: float) -> float:
         return (monitor.messages - before) / (time.monotonic() - start)
     finally:
         await engine.stop()
+        if detach is not None:
+            detach()
+
+
+def start_flood_server() -> tuple[str, mp.Process]:
+    """The flood server in its own process; returns its URL and the process to terminate."""
+    queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+    server = mp.Process(target=_serve_flood, args=(queue,), daemon=True)
+    server.start()
+    return f"ws://127.0.0.1:{queue.get(timeout=10)}/flood", server
+
+
+def flood_feed(url: str) -> FeedConfig:
+    """The flooding feed with a heartbeat rule: classified without a JSON parse."""
+    return FeedConfig(
+        name="flood",
+        url=url,
+        stale_after=5.0,
+        heartbeat=MatcherSpec(contains=('"event":"heartbeat"',)),
+        protocol_ping_interval=None,
+    )
+
+
+def alternate(clients: dict[str, Client], rounds: int) -> dict[str, list[float]]:
+    """Each client's rate once per round, in turn, so drift on the machine hits all alike."""
+    rates: dict[str, list[float]] = {name: [] for name in clients}
+
+    async def run() -> None:
+        for _ in range(rounds):
+            for name, client in clients.items():
+                rates[name].append(await client())
+
+    asyncio.run(run())
+    return rates
+
+
+def print_rates(rates: dict[str, list[float]], reference: str) -> None:
+    """Each client's median rate, and its ratio to the reference's."""
+    base = statistics.median(rates[reference])
+    print(f"{'client':<52} {'msgs/s (median)':>16} {'ratio':>7}")
+    for name, values in rates.items():
+        med = statistics.median(values)
+        print(f"{name:<52} {med:>16,.0f} {med / base:>7.2f}")
 
 
 def main() -> None:
@@ -98,39 +151,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
-    server = mp.Process(target=_serve_flood, args=(queue,), daemon=True)
-    server.start()
-    url = f"ws://127.0.0.1:{queue.get(timeout=10)}/flood"
-    plain = FeedConfig(
-        name="flood",
-        url=url,
-        stale_after=5.0,
-        heartbeat=MatcherSpec(contains=('"event":"heartbeat"',)),
-        protocol_ping_interval=None,
-    )
+    url, server = start_flood_server()
+    plain = flood_feed(url)
     variants = {
         "engine (heartbeat rule, no JSON parse)": plain,
         "engine (channel_key: one JSON parse per message)": replace(plain, channel_key="stream"),
     }
-    rates: dict[str, list[float]] = {"bare websockets client": []}
-    rates.update({name: [] for name in variants})
-
-    async def run() -> None:
-        for _ in range(args.rounds):
-            rates["bare websockets client"].append(await bare_client(url, args.seconds))
-            for name, feed in variants.items():
-                rates[name].append(await engine_client(feed, args.seconds))
-
+    clients: dict[str, Client] = {BARE: partial(bare_client, url, args.seconds)}
+    clients.update({name: partial(engine_client, f, args.seconds) for name, f in variants.items()})
     try:
-        asyncio.run(run())
+        rates = alternate(clients, args.rounds)
     finally:
         server.terminate()
-    reference = statistics.median(rates["bare websockets client"])
-    print(f"{'client':<52} {'msgs/s (median)':>16} {'ratio':>7}")
-    for name, values in rates.items():
-        med = statistics.median(values)
-        print(f"{name:<52} {med:>16,.0f} {med / reference:>7.2f}")
+    print_rates(rates, BARE)
 
 
 if __name__ == "__main__":

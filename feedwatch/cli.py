@@ -7,13 +7,14 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 from feedwatch import __version__
 from feedwatch.config.loader import ConfigError, load_config
-from feedwatch.config.model import Config
-from feedwatch.config.paths import default_config_path
+from feedwatch.config.model import Config, HistoryConfig
+from feedwatch.config.paths import default_config_path, state_dir
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
@@ -22,6 +23,8 @@ EXIT_USAGE = 2
 EXIT_CHECK_UNKNOWN = 3
 
 log = logging.getLogger("feedwatch")
+
+DEMO_HISTORY = "demo-history.db"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,7 +110,32 @@ def _parser() -> _Parser:
         metavar="DURATION",
         help='the longest wait for any feed, like "30s" or "1m" (default: 30s)',
     )
+    _add_history_commands(sub, common)
     return parser
+
+
+def _add_history_commands(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    helps = {
+        "history": ("24h", "print recorded events, oldest first"),
+        "incidents": ("7d", "print stale and down periods, with their durations"),
+        "uptime": ("7d", "print each feed's uptime: live time over monitored time"),
+    }
+    for name, (since, text) in helps.items():
+        command = sub.add_parser(name, parents=[common], help=text, description=text.capitalize())
+        command.add_argument("--feed", metavar="NAME", help="only this feed (default: every feed)")
+        command.add_argument(
+            "--since",
+            default=since,
+            metavar="DURATION",
+            help=f'how far back, like "90m", "24h" or "7d" (default: {since})',
+        )
+        if name != "uptime":
+            command.add_argument(
+                "--json",
+                action="store_true",
+                help="one JSON object per line"
+                + (" (the headless event shape)" if name == "history" else ""),
+            )
 
 
 def _setup_logging(level: str) -> None:
@@ -176,12 +204,40 @@ def _cmd_probe(path: Path | None, names: list[str] | None, timeout: str) -> int:
     return status
 
 
+def _cmd_history(parser: _Parser, args: argparse.Namespace) -> int:
+    from feedwatch.config.durations import parse_duration
+    from feedwatch.history import commands
+
+    try:
+        since = parse_duration(args.since)
+    except ValueError as exc:
+        parser.error(f"--since: {exc}")
+    feeds: tuple[str, ...] = ()
+    if args.config is None and not default_config_path().exists():
+        history = HistoryConfig()  # no config: the default history file
+    else:
+        config = _load(args.config or default_config_path())
+        if config is None:
+            return EXIT_CONFIG
+        history, feeds = config.history, tuple(f.name for f in config.feeds)
+    return commands.run(
+        args.command,
+        history,
+        since_seconds=since,
+        feed=args.feed,
+        as_json=getattr(args, "json", False),
+        feeds=feeds,
+    )
+
+
 def _run_demo(headless: bool, notice: str | None = None) -> int:
     from feedwatch.demo.background import BackgroundSimulator
     from feedwatch.demo.feeds import demo_config
 
     with BackgroundSimulator() as sim:
-        return _run(demo_config(sim), headless, notice)
+        # The simulated feeds keep a history of their own, apart from real ones.
+        config = replace(demo_config(sim), history=HistoryConfig(path=state_dir() / DEMO_HISTORY))
+        return _run(config, headless, notice)
 
 
 def _run(config: Config, headless: bool, notice: str | None = None) -> int:
@@ -190,12 +246,24 @@ def _run(config: Config, headless: bool, notice: str | None = None) -> int:
         from feedwatch.outputs.headless import run_headless
 
         return asyncio.run(run_headless(Engine(config), sys.stdout))
+    from feedwatch.engine.engine import Engine
+    from feedwatch.outputs.headless import open_history
     from feedwatch.tui.factory import build_app
 
+    engine = Engine(config)
+    history = open_history(config.history)  # problems are said on stderr, before the UI
+    if history is not None:
+        engine.restore(history.last_data())
     # The dashboard owns the terminal: keep log lines from tearing through it.
     logging.getLogger().handlers[:] = [logging.NullHandler()]
-    app = build_app(config, refresh_hz=config.ui.refresh_hz, notice=notice)
-    app.run()
+    app = build_app(
+        config, engine=engine, refresh_hz=config.ui.refresh_hz, notice=notice, history=history
+    )
+    try:
+        app.run()
+    finally:
+        if history is not None:
+            history.close()  # after the engine stopped: its last events are kept
     return app.return_code or EXIT_OK
 
 
@@ -214,6 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_check_config(args.config)
     if args.command == "check":
         return _cmd_probe(args.config, args.feed, args.timeout)
+    if args.command in ("history", "incidents", "uptime"):
+        return _cmd_history(parser, args)
     try:
         if args.command == "demo":
             return _run_demo(args.headless)

@@ -102,3 +102,46 @@ async def test_a_bad_config_exits_2_with_a_located_message(tmp_path: Path) -> No
     assert 'feed "x"' in text and "stale_after" in text and '"soon"' in text
     assert "Traceback" not in text
     assert out == b""
+
+
+async def test_a_feed_silent_across_a_restart_reports_its_true_age(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    config = tmp_path / "feedwatch.toml"
+    config.write_text(
+        f"""
+[history]
+path = "history.db"
+
+[[feeds]]
+name = "ticker"
+url = "{sim.url("/ticker")}"
+stale_after = "500ms"
+subscribe = ['{{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1}}']
+[feeds.ignore]
+contains = '"result":null'
+"""
+    )
+    command = (sys.executable, "-m", "feedwatch", "--config", str(config), "--headless")
+    first = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    await read_event(first, "connected")
+    await asyncio.sleep(1.5)  # data flows; its time is recorded once a second
+    sim.stall("/ticker")
+    stopped_at = asyncio.get_running_loop().time()
+    first.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(first.wait(), 10) == 0
+    await asyncio.sleep(1.0)  # feedwatch is down; the feed stays silent
+    second = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        stale = await read_event(second, "stale")
+        down_for = asyncio.get_running_loop().time() - stopped_at
+        # The age did not restart from zero: it includes the time before the restart.
+        assert stale["age_seconds"] >= down_for - 0.1
+        assert stale["before_restart_seconds"] >= 0.9
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 10) == 0

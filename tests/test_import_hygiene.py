@@ -27,6 +27,15 @@ HEADLESS_MODULES = [
     "feedwatch.alerts.webhook",
     "feedwatch.alerts.command",
     "feedwatch.alerts.bell",
+    "feedwatch.history.uptime",
+    "feedwatch.history.store",
+    "feedwatch.history.writer",
+    "feedwatch.history.schema",
+    "feedwatch.history.incidents",
+    "feedwatch.history.lock",
+    "feedwatch.history.rows",
+    "feedwatch.history.report",
+    "feedwatch.history.commands",
 ]
 
 

@@ -14,20 +14,28 @@ from feedwatch.engine.engine import Engine
 from feedwatch.tui.app import FeedwatchApp
 from feedwatch.tui.factory import build_app
 from feedwatch.tui.themes import bundled_themes_dir
+from tests.tui_history import week_of_history
 from tests.tui_scenario import FEEDS, QUIET_FEEDS, quiet_engine, scripted_engine
 
 SnapCompare = Callable[..., bool]
 THEMES = sorted(p.stem for p in bundled_themes_dir().glob("*.toml"))
 
 
-def app_for(engine: Engine, feeds: tuple[FeedConfig, ...]) -> FeedwatchApp:
+def app_for(engine: Engine, feeds: tuple[FeedConfig, ...], history: Any = None) -> FeedwatchApp:
     """The app the CLI would build, over a scripted engine that is not started."""
     return build_app(
         Config(feeds=feeds),
         engine=engine,
         start_engine=False,
         source="config: /home/trader/.config/feedwatch/config.toml",
+        history=history,
     )
+
+
+def app_with_history() -> FeedwatchApp:
+    """The scripted engine with a week of history behind it (three restarts)."""
+    engine, clock = scripted_engine()
+    return app_for(engine, FEEDS, week_of_history(engine, clock))
 
 
 def scripted_app(theme: str | None = None) -> FeedwatchApp:
@@ -73,6 +81,30 @@ def test_log_filtered_to_one_feed(snap_compare: SnapCompare) -> None:
 
 def test_detail_screen(snap_compare: SnapCompare) -> None:
     assert snap_compare(scripted_app(), terminal_size=(120, 48), press=["enter"])
+
+
+def test_main_screen_with_uptime_at_160x48(snap_compare: SnapCompare) -> None:
+    assert snap_compare(app_with_history(), terminal_size=(160, 48))
+
+
+def test_log_starts_with_history_and_marks_each_start(snap_compare: SnapCompare) -> None:
+    # Following coinbase-eth: its past, feedwatch's restarts, then this run.
+    assert snap_compare(app_with_history(), terminal_size=(120, 36), press=["down", "f"])
+
+
+def test_detail_screen_with_history_at_200x60(snap_compare: SnapCompare) -> None:
+    # coinbase-eth: an outage this morning, and a stall open across the restart.
+    assert snap_compare(app_with_history(), terminal_size=(200, 60), press=["down", "enter"])
+
+
+def test_detail_screen_history_at_80x24(snap_compare: SnapCompare) -> None:
+    async def scroll_to_history(pilot: Pilot[Any]) -> None:
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        pilot.app.screen.query_one("#uptime").scroll_visible(animate=False, top=True)
+        await pilot.pause()
+
+    assert snap_compare(app_with_history(), terminal_size=(80, 24), run_before=scroll_to_history)
 
 
 def test_quiet_hours_are_counted_and_muted(snap_compare: SnapCompare) -> None:

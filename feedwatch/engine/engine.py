@@ -12,7 +12,7 @@ import contextlib
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from feedwatch.config.model import Config, FeedConfig
@@ -56,6 +56,27 @@ class Engine:
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     # -- lifecycle ------------------------------------------------------------
+
+    def restore(
+        self,
+        last_data: Mapping[tuple[str, str | None], float],
+        restarted_at: float | None = None,
+    ) -> None:
+        """Carry each feed's (and channel's) last data over a restart, so no age restarts
+        from zero: a feed silent across the restart is reported with its true age.
+
+        ``last_data`` maps (feed, channel or None) to the unix time of its last data;
+        ``restarted_at`` is when this process started (unix time; default now). Call it
+        before ``start``. Feeds no longer in the config are ignored.
+        """
+        now, wall = self.clock.monotonic(), self.clock.time()
+        started = now - max(0.0, wall - (wall if restarted_at is None else restarted_at))
+        for (feed, channel), when in last_data.items():
+            worker = self.workers.get(feed)
+            if worker is not None:
+                # Wall time to the monotonic clock; data "from the future" (a clock that
+                # stepped back) counts as now.
+                worker.monitor.carry_over(channel, now - max(0.0, wall - when), started)
 
     async def start(self) -> None:
         """Start every worker (idempotent)."""

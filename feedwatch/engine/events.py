@@ -96,7 +96,14 @@ class Event:
         age = self.age_seconds
         if self.kind is EventKind.STALE and age is not None:
             limit = self.fields.get("stale_after_seconds")
-            text = f"stale: no data for {age:.2f}s"
+            before = self.fields.get("before_restart_seconds")
+            if before:  # an age that spans a restart: hours, not hundredths
+                text = (
+                    f"stale: no data for {rough_duration(age)}, "
+                    f"including {rough_duration(before)} before restart"
+                )
+            else:
+                text = f"stale: no data for {age:.2f}s"
             return prefix + text + (f" (threshold {limit:g}s)" if limit else "")
         if self.kind is EventKind.RECOVERED and age is not None:
             return f"{prefix}recovered after {age:.2f}s without data"
@@ -107,6 +114,25 @@ class Event:
             text += f" ({self.reason})"
         return text
 
+
+def rough_duration(seconds: float) -> str:
+    """A duration read at a glance, in its two largest units: 3h 12m, 40m, 2d 5h, 12s."""
+    if seconds < 10:
+        return f"{max(0.0, seconds):.1f}".removesuffix(".0") + "s"
+    for unit, size, small, small_size in _ROUGH_UNITS:
+        # Round to the smaller unit first, so 59m 59.6s reads 1h, not 59m 60s.
+        rounded = round(seconds / small_size)
+        if rounded * small_size >= size:
+            whole, rest = divmod(rounded, size // small_size)
+            return f"{whole}{unit}" + (f" {rest}{small}" if rest else "")
+    return f"{round(seconds)}s"
+
+
+_ROUGH_UNITS = (
+    ("d", 86400, "h", 3600),
+    ("h", 3600, "m", 60),
+    ("m", 60, "s", 1),
+)
 
 Listener = Callable[[Event], None]
 

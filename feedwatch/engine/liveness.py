@@ -100,6 +100,8 @@ class FeedMonitor:
         self._monotonic = clock.monotonic
         self._rate_timer: Timer | None = None
         self.events: deque[Event] = deque(maxlen=200)
+        # When this process started (monotonic), once data from before it was carried over.
+        self.restarted_at: float | None = None
 
     # -- events -------------------------------------------------------------
 
@@ -191,6 +193,27 @@ class FeedMonitor:
         self._open_window(self.clock.monotonic())
         if self._rate_timer is None:
             self._sample_rates()
+
+    def carry_over(self, channel: str | None, last_data: float, restarted_at: float) -> None:
+        """Data seen before a restart (monotonic times): the age counts from it, not from zero.
+
+        Call it before ``start``: the first deadline still counts from the start, so a
+        feed that resumes at once is not called stale, but its age is the true one.
+        """
+        self.restarted_at = restarted_at
+        if channel is None:
+            watch: Watch | None = self.watch
+        else:
+            watch = self.channels.get(channel) or self._add_channel(channel)
+        if watch is not None:
+            watch.carry_over(last_data)
+
+    def _before_restart(self, watch: Watch) -> float | None:
+        """How much of a silence lies before this process started (None: none of it)."""
+        restarted, last = self.restarted_at, watch.last_data
+        if restarted is None or last is None or last >= restarted:
+            return None
+        return round(restarted - last, 6)
 
     def _open_window(self, now: float) -> None:
         """Every deadline counts afresh from ``now`` (start, resume, quiet ends); data age stays."""
@@ -418,6 +441,7 @@ class FeedMonitor:
                 stale_after_seconds=watch.stale_after,
                 connected=self.connected,
                 last_heartbeat_age_seconds=self._heartbeat_age(now),
+                before_restart_seconds=self._before_restart(watch),
             )
             if self.connected and self.reconnect_on_stale:
                 self._request_reconnect("stale: no data")
@@ -456,6 +480,7 @@ class FeedMonitor:
                     reason=f"no data on channel for {watch.stale_after:g}s",
                     age=watch.signal_age(now),
                     stale_after_seconds=watch.stale_after,
+                    before_restart_seconds=self._before_restart(watch),
                 )
                 if self.connected and self.config.reconnect_on_channel_stale:
                     self._request_reconnect(f"stale channel {watch.key}")

@@ -14,6 +14,7 @@ class Watch:
     __slots__ = (
         "_due",
         "announced",
+        "carried",
         "clock",
         "gaps",
         "key",
@@ -40,6 +41,8 @@ class Watch:
         self._due = Deadline(clock, lambda: on_due(self))
         self.since = clock.monotonic()
         self.last_data: float | None = None
+        # last_data came from before a restart: the first gap after it was not watched.
+        self.carried = False
         self.stale = False
         self.stale_at: float | None = None
         self.announced = False
@@ -73,9 +76,12 @@ class Watch:
         """Count one data message; returns the previous reference if this ends an outage."""
         last = self.last_data
         if last is not None:
-            gaps = self.gaps
-            gaps.gaps.append(now - last)
-            gaps.times.append(now)
+            if self.carried:  # a gap across a restart measures feedwatch, not the feed
+                self.carried = False
+            else:
+                gaps = self.gaps
+                gaps.gaps.append(now - last)
+                gaps.times.append(now)
         self.last_data = now
         self.messages += 1
         if self._due.timer is None:
@@ -83,6 +89,12 @@ class Watch:
         if self.stale:
             return last if last is not None else self.since
         return None
+
+    def carry_over(self, last_data: float) -> None:
+        """Take the last data seen before a restart (monotonic), so the age stays true."""
+        if self.last_data is None or last_data > self.last_data:
+            self.last_data = last_data
+            self.carried = True
 
     def stand_down(self) -> None:
         """Stop alarming (paused or quiet): no timer, and any stale condition dropped."""

@@ -14,8 +14,11 @@ from typing import TextIO
 
 from feedwatch.alerts.bell import ring_terminal
 from feedwatch.alerts.router import AlertRouter
+from feedwatch.config.model import HistoryConfig
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, Severity
+from feedwatch.history.schema import HistoryError
+from feedwatch.history.store import HistoryStore
 from feedwatch.outputs.http.server import HealthServer
 
 log = logging.getLogger("feedwatch")
@@ -56,6 +59,7 @@ async def run_headless(engine: Engine, out: TextIO) -> int:
     # A bell alert rings the terminal ("\a" on stderr) and is logged.
     alerts = AlertRouter(engine, bell=ring_terminal) if engine.config.alerts else None
     server: HealthServer | None = None
+    history = open_history(engine.config.history)
     try:
         if engine.config.server.enabled:
             server = HealthServer(engine, engine.config.server)
@@ -67,6 +71,10 @@ async def run_headless(engine: Engine, out: TextIO) -> int:
                 return 2
         if alerts is not None:
             await alerts.start()
+        if history is not None:
+            # Ages carry across the restart: a feed silent since before it is not "new".
+            engine.restore(history.last_data())
+            history.attach(engine)
         await engine.start()
         await stop.wait()
         log.info("stopping")
@@ -77,6 +85,22 @@ async def run_headless(engine: Engine, out: TextIO) -> int:
             await alerts.stop()
         if server is not None:
             await server.stop()
+        if history is not None:
+            history.close()  # after the engine stopped: its last events are kept
         unsubscribe()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+def open_history(config: HistoryConfig) -> HistoryStore | None:
+    """The history store, or None (said on stderr) when it is off or cannot be used."""
+    if not config.enabled:
+        return None
+    try:
+        history = HistoryStore.open(config)
+    except HistoryError as exc:
+        log.error("%s; running without history", exc)
+        return None
+    if history.notice is not None:
+        log.warning("%s", history.notice)
+    return history

@@ -7,6 +7,7 @@ screen's repaint rate.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from pathlib import Path
 from typing import ClassVar
@@ -23,6 +24,13 @@ from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event
 from feedwatch.tui import themes
 from feedwatch.tui.commands import FeedwatchCommands
+from feedwatch.tui.history_view import (
+    EventHistory,
+    HistoryReader,
+    HistoryView,
+    backlog,
+    read_only_notice,
+)
 from feedwatch.tui.palette import Palette
 from feedwatch.tui.screens.detail import DetailScreen
 from feedwatch.tui.screens.help import HelpScreen
@@ -33,6 +41,10 @@ from feedwatch.tui.widgets.status_header import StatusHeader
 
 THRESHOLD_STEP = 1.25
 DEFAULT_REFRESH_HZ = 4.0
+# How often uptime is computed again from the history: figures that move slowly.
+UPTIME_EVERY = 5.0
+
+logger = logging.getLogger(__name__)  # not `log`: that is the event log's name here
 
 
 def _b(key: str, action: str, description: str, tooltip: str, *, show: bool = True,
@@ -79,9 +91,17 @@ class FeedwatchApp(App[int]):
         refresh_hz: float = DEFAULT_REFRESH_HZ,
         start_engine: bool = True,
         notice: str | None = None,
+        history: EventHistory | None = None,
     ) -> None:
         super().__init__()
         self.engine = engine
+        # The history store (or anything that lists past events): the log starts with
+        # its latest events, and with a full store the table and details show uptime.
+        self.history = history
+        self.history_view = (
+            HistoryView(history, engine.clock.time) if isinstance(history, HistoryReader) else None
+        )
+        self._history_problem: str | None = None
         self.source = source
         self.config_path = config_path
         self.refresh_interval = 1.0 / refresh_hz
@@ -102,6 +122,8 @@ class FeedwatchApp(App[int]):
         self.header = StatusHeader(source, id="status")
         self.table = FeedTable(id="feeds")
         self.event_log = EventLog(id="log")
+        if self.history_view is not None:
+            self.table.uptime = {}  # the column shows from the first frame, filled on mount
 
     # -- layout -------------------------------------------------------------
 
@@ -117,17 +139,55 @@ class FeedwatchApp(App[int]):
             self.notify(str(problem), title="Theme not loaded", severity="error", timeout=15)
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
         self._apply_palette()
-        self.event_log.add(list(self.engine.bus.recent))
+        recent = list(self.engine.bus.recent)
+        self._load_backlog(recent[0].ts if recent else self.engine.clock.time())
+        self.event_log.add(recent)
         self._pending.clear()
         if self.alerts is not None:
             await self.alerts.start()
         if self._start_engine:
+            attach = getattr(self.history, "attach", None)
+            if attach is not None:
+                attach(self.engine)  # record this run: on the engine's loop, before it starts
             await self.engine.start()
         if self._notice:
             self.notify(self._notice, title="feedwatch", timeout=12)
+        if (reader := read_only_notice(self.history)) is not None:
+            self.notify(reader, title="History", timeout=12, markup=False)
+        if self.history_view is not None:
+            self.refresh_uptime()
+            self.set_interval(UPTIME_EVERY, self.refresh_uptime)
         self.tick()
         self.set_interval(self.refresh_interval, self.tick)
         self.table.focus()
+
+    def _load_backlog(self, boundary: float) -> None:
+        """Start the log with the history before ``boundary``, where this run begins."""
+        if self.history is None:
+            return
+        try:
+            lines = backlog(self.history, min(boundary, self.engine.clock.time()))
+        except Exception as exc:  # a broken history must not stop the dashboard
+            logger.exception("history could not be read")
+            self._history_trouble(f"{type(exc).__name__}: {exc}")
+            return
+        self.event_log.preload(lines)
+
+    def refresh_uptime(self) -> None:
+        """Each feed's uptime over 24 h, from a read of the history at most every few seconds."""
+        view = self.history_view
+        if view is None:
+            return
+        view.refresh()
+        self.table.uptime = view.day_uptimes(self.engine.workers)
+        if view.problem is not None:
+            self._history_trouble(view.problem)
+
+    def _history_trouble(self, problem: str) -> None:
+        if problem != self._history_problem:  # once per problem, not once per read
+            self._history_problem = problem
+            self.notify(problem, title="History could not be read", severity="error",
+                        timeout=15, markup=False)  # fmt: skip
 
     async def on_unmount(self) -> None:
         self._unsubscribe()
@@ -210,7 +270,9 @@ class FeedwatchApp(App[int]):
         self.tick()
 
     def open_details(self, name: str) -> None:
-        self.push_screen(DetailScreen(self.engine, name, self.refresh_interval))
+        self.push_screen(
+            DetailScreen(self.engine, name, self.refresh_interval, history=self.history_view)
+        )
 
     def set_threshold(self, name: str, seconds: float) -> None:
         """Change a threshold live; the engine re-arms the deadline at once."""

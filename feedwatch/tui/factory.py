@@ -8,6 +8,7 @@ from feedwatch.config.model import Config
 from feedwatch.engine.clock import Clock
 from feedwatch.engine.engine import Engine
 from feedwatch.tui.app import DEFAULT_REFRESH_HZ, FeedwatchApp
+from feedwatch.tui.history_view import EventHistory
 
 
 def build_app(
@@ -19,8 +20,12 @@ def build_app(
     start_engine: bool = True,
     refresh_hz: float = DEFAULT_REFRESH_HZ,
     notice: str | None = None,
+    history: EventHistory | None = None,
 ) -> FeedwatchApp:
-    """The app for a config; tests pass an engine on a fake clock and start_engine=False."""
+    """The app for a config; tests pass an engine on a fake clock and start_engine=False.
+
+    ``history`` is the open history store (or None when history is off); the caller owns it.
+    """
     engine = engine or Engine(config, clock=clock)
     path: Path | None = config.source
     return FeedwatchApp(
@@ -30,4 +35,5 @@ def build_app(
         refresh_hz=refresh_hz,
         start_engine=start_engine,
         notice=notice,
+        history=history,
     )

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Label, Static
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.snapshot import FeedDetail
 from feedwatch.engine.suggest import MIN_SAMPLES, Suggestion, suggest_threshold
+from feedwatch.tui.history_view import FeedHistory, HistoryView
 from feedwatch.tui.screens.detail_text import (
     connection_facts,
     event_lines,
@@ -26,10 +27,13 @@ from feedwatch.tui.screens.detail_text import (
     seconds,
     stats_facts,
 )
+from feedwatch.tui.screens.history_text import HISTORY_OFF, incident_lines, uptime_table
 from feedwatch.tui.widgets.gap_charts import GapHistogram, GapSeries, GapTimeline
+from feedwatch.tui.widgets.state_timeline import StateSeries, StateTimeline
 
 APPLY_ID = "detail.apply_suggestion"
 EVENTS_SHOWN = 20
+INCIDENTS_SHOWN = 12
 
 
 class DetailScreen(Screen[None]):
@@ -66,11 +70,19 @@ class DetailScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
 
-    def __init__(self, engine: Engine, feed_name: str, refresh_interval: float = 0.25) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        feed_name: str,
+        refresh_interval: float = 0.25,
+        history: HistoryView | None = None,
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.feed_name = feed_name
         self.refresh_interval = refresh_interval
+        self.history = history
+        self._past: FeedHistory | None = None  # the history shown, as last read
         self.detail: FeedDetail | None = None
         self.suggestion: Suggestion | None = None
         self._shown: dict[str, object] = {}
@@ -89,6 +101,13 @@ class DetailScreen(Screen[None]):
             with Horizontal(id="facts"):
                 yield Static(id="stats", classes="panel")
                 yield Static(id="connection", classes="panel")
+            if self.history is None:
+                yield Static(HISTORY_OFF, id="history-off", classes="panel", markup=False)
+            else:
+                with Horizontal(id="history"):
+                    yield Static(id="uptime", classes="panel")
+                    yield StateTimeline(id="states", classes="panel")
+                yield Static(id="incidents", classes="panel lines")
             with Horizontal(id="logs"):
                 yield Static(id="raw", classes="panel lines")
                 yield Static(id="events", classes="panel lines")
@@ -97,6 +116,12 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#stats").border_title = "Traffic"
         self.query_one("#connection").border_title = "Connection"
+        if self.history is None:
+            self.query_one("#history-off").border_title = "History"
+        else:
+            self.query_one("#uptime").border_title = "Uptime"
+            self.query_one("#uptime").border_subtitle = "quiet, paused left out"
+            self.query_one("#states").border_title = "States over the last 24 h"
         self.sample()
         self._timer = self.set_interval(self.refresh_interval, self.sample)
 
@@ -145,6 +170,28 @@ class DetailScreen(Screen[None]):
         shown_events = detail.events[-EVENTS_SHOWN:]
         self._title(events, f"Events (latest {len(shown_events)}, newest first)")
         self._put("#events", Static, event_lines(shown_events))
+        self._show_history()
+
+    def _show_history(self) -> None:
+        """The feed's past from the store, read again at most every few seconds."""
+        if self.history is None:
+            return
+        self.history.refresh()
+        past = self.history.feed(self.feed_name)
+        if past is None or past is self._past:
+            return
+        self._past = past
+        self._put("#uptime", Static, uptime_table(past.uptimes))
+        self.query_one(StateTimeline).show(StateSeries(past.spans, past.since, past.now))
+        shown = past.incidents[:INCIDENTS_SHOWN]
+        incidents = self.query_one("#incidents", Static)
+        more = (
+            f"latest {len(shown)} of {len(past.incidents)}, "
+            if len(shown) < len(past.incidents)
+            else ""
+        )
+        self._title(incidents, f"Incidents in the last 7 days ({more}newest first)")
+        self._put("#incidents", Static, incident_lines(shown, past.now))
 
     def _changed(self, key: str, value: object) -> bool:
         if self._shown.get(key) == value:

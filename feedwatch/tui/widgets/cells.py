@@ -132,3 +132,17 @@ def reconnects_cell(count: int, storm: bool, palette: Palette) -> Text:
     if storm:
         return Text(f"{count} STORM", style=palette.stale, justify="right")
     return Text(str(count), justify="right")
+
+
+def format_uptime(percent: float | None) -> str:
+    """99.2%: rounded down, so 100% means not a moment lost; a dash when nothing was watched."""
+    if percent is None:
+        return "—"
+    if percent >= 100.0:
+        return "100%"
+    return f"{math.floor(percent * 10 + 1e-9) / 10:.1f}%"
+
+
+def uptime_cell(percent: float | None, palette: Palette) -> Text:
+    style = palette.muted if percent is None else Style()
+    return Text(format_uptime(percent), style=style, justify="right")

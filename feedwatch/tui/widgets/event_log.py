@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
@@ -16,6 +18,17 @@ KEEP = 500
 BURST = 40
 
 
+@dataclass(frozen=True)
+class LogMark:
+    """A line that is not an event, such as where feedwatch started; shown for every feed."""
+
+    ts: float
+    text: str
+
+
+LogLine = Event | LogMark
+
+
 class EventLog(RichLog):
     """Shows every feed's events, or only the selected feed's (``follow``)."""
 
@@ -23,18 +36,23 @@ class EventLog(RichLog):
         super().__init__(id=id, wrap=False, markup=False, highlight=False, max_lines=KEEP)
         self.palette = Palette.monochrome()
         self.follow: str | None = None  # a feed name, or None for all feeds
-        self._events: deque[Event] = deque(maxlen=KEEP)
+        self._events: deque[LogLine] = deque(maxlen=KEEP)
 
-    def add(self, events: list[Event]) -> None:
+    def add(self, events: Sequence[LogLine]) -> None:
         """Append new events; draw at most a screenful, so a burst never stalls the UI."""
         self._events.extend(events)
-        shown = [e for e in events if self.follow is None or e.feed == self.follow]
+        shown = [e for e in events if self._shows(e)]
         if len(shown) > BURST:
             skipped = len(shown) - BURST
             self.write(Text(f"… {skipped} more events in this burst", style=self.palette.muted))
             shown = shown[-BURST:]
         for event in shown:
             self.write(self._line(event))
+
+    def preload(self, lines: Sequence[LogLine]) -> None:
+        """Lines from before this run (the history), drawn whole above what follows."""
+        self._events.extend(lines)
+        self.redraw()
 
     def set_follow(self, feed: str | None) -> None:
         """Show one feed's events (or all) and redraw from what is kept."""
@@ -46,11 +64,16 @@ class EventLog(RichLog):
     def redraw(self) -> None:
         self.clear()
         for event in self._events:
-            if self.follow is None or event.feed == self.follow:
+            if self._shows(event):
                 self.write(self._line(event))
 
-    def _line(self, event: Event) -> Text:
+    def _shows(self, line: LogLine) -> bool:
+        return isinstance(line, LogMark) or self.follow is None or line.feed == self.follow
+
+    def _line(self, event: LogLine) -> Text:
         p = self.palette
+        if isinstance(event, LogMark):
+            return Text(event.text, style=p.muted)
         style = {Severity.INFO: p.text, Severity.WARNING: p.warn, Severity.ERROR: p.stale}[
             event.severity
         ]

@@ -49,22 +49,26 @@ COLUMNS = (
     Column("age", "Age", 6, 0),
     Column("bar", "Silence", 8, 0, grow=22),
     Column("reconnects", "Reconn", 7, 2),
+    Column("uptime", "Up 24h", 6, 5),  # only with history
     Column("rate", "Rate", 7, 3),
     Column("spark", "Gaps", 8, 4, grow=32),
-    Column("event", "Last event", 16, 5, grow=200),
+    Column("event", "Last event", 16, 6, grow=200),
 )
+WITHOUT_HISTORY = tuple(c for c in COLUMNS if c.key != "uptime")
 CELL_PADDING = 2  # one blank column on either side of every cell
 
 
-def fit_columns(total: int, name_width: int) -> dict[str, int]:
-    """Which columns fit in ``total`` cells, and how wide each one is."""
-    widths = {c.key: (max(c.width, name_width) if c.key == "name" else c.width) for c in COLUMNS}
-    shown = list(COLUMNS)
+def fit_columns(
+    total: int, name_width: int, columns: tuple[Column, ...] = COLUMNS
+) -> dict[str, int]:
+    """Which of ``columns`` fit in ``total`` cells, and how wide each one is."""
+    widths = {c.key: (max(c.width, name_width) if c.key == "name" else c.width) for c in columns}
+    shown = list(columns)
 
     def used() -> int:
         return sum(widths[c.key] + CELL_PADDING for c in shown)
 
-    for column in sorted(COLUMNS, key=lambda c: -c.drop):
+    for column in sorted(columns, key=lambda c: -c.drop):
         if used() <= total or column.drop == 0:
             break
         shown.remove(column)
@@ -91,6 +95,7 @@ class RowSpec:
     key: str
     feed: FeedSnapshot
     channel: ChannelSnapshot | None = None
+    uptime: float | None = None  # the feed's uptime % over 24 h, from history
 
 
 def _bucket(used: float) -> int:
@@ -127,6 +132,8 @@ def cell_key(spec: RowSpec, column: str, width: int) -> tuple[object, ...]:
         return (spec.key, feed.reconnects, feed.storm)
     if column == "spark":
         return (spec.key, feed.recent_gaps[-width:], feed.stale_after)
+    if column == "uptime":
+        return (spec.key, cells.format_uptime(spec.uptime))
     return (spec.key, feed.last_event)
 
 
@@ -151,4 +158,6 @@ def draw_cell(spec: RowSpec, column: str, width: int, p: Palette) -> Text:
         return cells.reconnects_cell(feed.reconnects, feed.storm, p)
     if column == "spark":
         return cells.sparkline_cell(feed.recent_gaps, feed.stale_after, width, p)
+    if column == "uptime":
+        return cells.uptime_cell(spec.uptime, p)
     return Text(feed.last_event or "", style=p.muted, overflow="ellipsis", no_wrap=True)

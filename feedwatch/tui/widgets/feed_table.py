@@ -24,6 +24,7 @@ from feedwatch.tui.palette import Palette
 from feedwatch.tui.widgets.feed_rows import (
     COLUMNS,
     STATE_ORDER,
+    WITHOUT_HISTORY,
     RowSpec,
     Sort,
     cell_key,
@@ -77,6 +78,8 @@ class FeedTable(ScrollView, can_focus=True):
         self.sort_mode = Sort.CONFIG
         self.filter_text = ""
         self.cursor_row = 0
+        # Each feed's uptime % over 24 h; None without history (and no column for it).
+        self.uptime: dict[str, float | None] | None = None
         self._layout: dict[str, int] = {}
         self._feeds: list[FeedSnapshot] = []
         self._specs: list[RowSpec] = []
@@ -90,7 +93,8 @@ class FeedTable(ScrollView, can_focus=True):
         """Take a new sample; only rows whose content changed are redrawn."""
         self._feeds = feeds
         width = self.scrollable_content_region.width or self.size.width
-        layout = fit_columns(width, self._name_width(feeds))
+        columns = WITHOUT_HISTORY if self.uptime is None else COLUMNS
+        layout = fit_columns(width, self._name_width(feeds), columns)
         if layout != self._layout:
             self._layout = layout
             self._strips.clear()
@@ -307,8 +311,9 @@ class FeedTable(ScrollView, can_focus=True):
         return shown
 
     def _rows(self, feeds: list[FeedSnapshot]) -> Iterable[RowSpec]:
+        uptime = self.uptime or {}
         for feed in self._visible(feeds):
-            yield RowSpec(feed.name, feed)
+            yield RowSpec(feed.name, feed, uptime=uptime.get(feed.name))
             for channel in feed.channels:
                 yield RowSpec(row_key(feed.name, channel.key), feed, channel)
 

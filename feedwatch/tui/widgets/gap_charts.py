@@ -1,10 +1,5 @@
-"""Plotext charts of a feed's inter-message gaps, coloured from the app's theme.
-
-textual-plotext's "auto" theme only matches the canvas and tick colours, with
-truecolour values (a black block on a 16-colour ANSI theme), and picks data
-colours from a fixed palette. These charts take every colour from component
-classes styled with theme variables, hand ANSI colours to plotext as ANSI
-codes, and leave the canvas unpainted so the widget's own background shows.
+"""Plotext charts of a feed's inter-message gaps, coloured from the app's theme
+(see ``themed_plot``).
 """
 
 from __future__ import annotations
@@ -13,19 +8,11 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
-from rich.text import Text
-from textual.app import RenderResult
-from textual.color import Color
-from textual.content import Content
-from textual.style import Style
-from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
-PlotextColor = str | int | tuple[int, int, int]
-# (component class, text) pairs: what each coloured line on a chart means.
-Legend = tuple[tuple[str, str], ...]
+from feedwatch.tui.widgets.themed_plot import Legend, ThemedPlot, set_ticks
 
 EMPTY_MESSAGE = "No gaps yet: a gap is the time between two data messages."
 
@@ -49,16 +36,7 @@ class GapSeries:
         return self.suggested
 
 
-def plotext_color(color: Color, background: Color) -> PlotextColor:
-    """Translate a Textual colour so ANSI themes stay ANSI and alpha is blended away."""
-    if color.ansi is not None:
-        return "default" if color.ansi < 0 else color.ansi
-    if color.a < 1 and background.ansi is None:
-        color = background + color
-    return color.rgb
-
-
-class GapChart(PlotextPlot):
+class GapChart(ThemedPlot[GapSeries]):
     """Common ground for the gap charts: theme colours, a legend, an empty state."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -68,6 +46,9 @@ class GapChart(PlotextPlot):
         "gap-chart--suggested",
         "gap-chart--p99",
     }
+
+    AXES = "gap-chart--axes"
+    EMPTY = EMPTY_MESSAGE
 
     DEFAULT_CSS = """
     GapChart {
@@ -81,54 +62,16 @@ class GapChart(PlotextPlot):
     }
     """
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self._series: GapSeries | None = None
-        self._legend_key: tuple[Legend, str] | None = None
-
-    def show(self, series: GapSeries) -> None:
-        """Take new data, skipping the (costly) plotext redraw when nothing changed."""
-        if series != self._series:
-            self._series = series
-            self.refresh()
-        legend = self.legend(series) if series.gaps else ()
-        if (legend, self.app.theme) != self._legend_key:
-            self._legend_key = (legend, self.app.theme)
-            self.border_subtitle = Content("  ").join(
-                Content.assemble(("━━ ", Style(foreground=self._textual_color(c))), text)
-                for c, text in legend
-            )
+    def show(self, data: GapSeries) -> None:
+        super().show(data)
+        self.show_legend(self.legend(data) if data.gaps else ())
 
     def legend(self, series: GapSeries) -> Legend:
         """What the coloured lines mean; shown in the border so it never hides data."""
         return ()
 
-    def color(self, component: str) -> PlotextColor:
-        """The plotext colour of one component class, resolved against the current theme."""
-        return plotext_color(self._textual_color(component), self.background_colors[1])
-
-    def _textual_color(self, component: str) -> Color:
-        return self.get_component_styles(component).color
-
-    def render(self) -> RenderResult:
-        series = self._series
-        if series is None or not series.gaps:
-            style = self.get_component_rich_style("gap-chart--axes")
-            return Text(EMPTY_MESSAGE, justify="center", style=style)
-        width, height = self.size
-        plt = self.plt
-        plt.clear_figure()
-        plt.plotsize(width, height)
-        plt._set_size(width, height)  # see textual-plotext issue 5: plotsize alone is not enough
-        plt.canvas_color("default")
-        plt.axes_color("default")
-        plt.ticks_color(self.color("gap-chart--axes"))
-        self.draw(plt, series)
-        return Text.from_ansi(plt.build(), no_wrap=True)
-
-    def draw(self, plt: Plot, series: GapSeries) -> None:
-        """Plot ``series`` onto a cleared, sized and coloured figure."""
-        raise NotImplementedError
+    def nothing_to_draw(self, data: GapSeries) -> bool:
+        return not data.gaps
 
 
 class GapTimeline(GapChart):
@@ -200,22 +143,6 @@ class GapHistogram(GapChart):
         plt.xlim(low, high)
         plt.ylim(0, max(counts))
         plt.xlabel("gap")
-
-
-def set_ticks(plt: Plot, axis: Literal["x", "y"], ticks: list[float], labels: list[str]) -> None:
-    """Set ticks in the order given, so the chart is the same in every process.
-
-    plotext removes duplicate ticks through a ``set`` of (tick, label) pairs, which orders
-    them by string hash (so by PYTHONHASHSEED), and the order decides where crowded labels
-    land. Putting the lists back afterwards keeps snapshots stable.
-    """
-    monitor = plt.monitor  # type: ignore[attr-defined]  # missing from textual-plotext's stubs
-    if axis == "x":
-        plt.xticks(ticks, labels)
-        monitor.xticks[0], monitor.xlabels[0] = list(ticks), list(labels)
-    else:
-        plt.yticks(ticks, labels)
-        monitor.yticks[0], monitor.ylabels[0] = list(ticks), list(labels)
 
 
 def column_peaks(
