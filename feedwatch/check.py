@@ -22,16 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed
-
 from feedwatch.config.durations import format_duration, parse_duration
 from feedwatch.config.loader import ConfigError, load_config
 from feedwatch.config.model import FeedConfig
 from feedwatch.engine.classify import Classifier, Kind
 from feedwatch.engine.redact import redact_feed_text
 from feedwatch.engine.schedule import active_window, window_label
-from feedwatch.transports import websocket as ws_transport
+from feedwatch.transports.connection import Connection, close_quietly
+from feedwatch.transports.opener import CLOSED, as_closed, describe_failure, opener_for
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATUS_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
@@ -96,9 +94,9 @@ async def probe(feed: FeedConfig, window: float) -> ProbeResult:
     try:
         async with asyncio.timeout(window):
             try:
-                conn = await ws_transport.open_connection(feed)
+                conn = await opener_for(feed)(feed)
             except Exception as exc:
-                failure = ws_transport.describe_failure(exc, time.time())
+                failure = describe_failure(exc, time.time())
                 result.failure = redact_feed_text(failure.reason, feed)
                 return result
             result.connected = True
@@ -108,8 +106,8 @@ async def probe(feed: FeedConfig, window: float) -> ProbeResult:
                 if feed.ping is not None:
                     pinger = asyncio.create_task(_app_ping(conn, feed.ping.every, feed.ping.send))
                 await _until_data(conn, Classifier(feed), result)
-            except ConnectionClosed as exc:
-                result.failure = redact_feed_text(ws_transport.describe_close(exc)[2], feed)
+            except CLOSED as exc:
+                result.failure = redact_feed_text(as_closed(exc).sentence, feed)
                 return result
             result.first_data = time.monotonic() - started
     except TimeoutError:
@@ -118,13 +116,13 @@ async def probe(feed: FeedConfig, window: float) -> ProbeResult:
         if pinger is not None:
             pinger.cancel()
         if conn is not None:
-            await ws_transport.close_quietly(conn)
+            await close_quietly(conn)
     return result
 
 
-async def _until_data(conn: ClientConnection, classifier: Classifier, result: ProbeResult) -> None:
+async def _until_data(conn: Connection, classifier: Classifier, result: ProbeResult) -> None:
     while True:
-        kind, _, reply = classifier.classify(await conn.recv(decode=False))
+        kind, _, reply = classifier.classify(await conn.recv())
         if kind is Kind.DATA:
             return
         result.others[kind] = result.others.get(kind, 0) + 1
@@ -132,8 +130,8 @@ async def _until_data(conn: ClientConnection, classifier: Classifier, result: Pr
             await conn.send(reply)
 
 
-async def _app_ping(conn: ClientConnection, every: float, text: str) -> None:
-    with contextlib.suppress(ConnectionClosed):
+async def _app_ping(conn: Connection, every: float, text: str) -> None:
+    with contextlib.suppress(*CLOSED):
         while True:
             await asyncio.sleep(every)
             await conn.send(text)

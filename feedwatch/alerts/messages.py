@@ -5,7 +5,8 @@ from __future__ import annotations
 from feedwatch.config.durations import format_duration
 
 # How a lasting condition reads in "still ..." and "... after".
-_LASTING = {"stale": "stale", "storm": "in a reconnect storm", "down": "down", "silence": "silent"}
+_LASTING = {"stale": "stale", "storm": "in a reconnect storm", "down": "down", "silence": "silent",
+            "lagging": "lagging", "frozen": "frozen"}  # fmt: skip
 
 
 def human_duration(seconds: float) -> str:
@@ -37,6 +38,8 @@ def start_message(
         "storm": f"{place}: reconnect storm",
         "down": f"{place} is down: cannot connect",
         "silence": f"{place} has gone silent",
+        "lagging": f"{place} is lagging",
+        "frozen": f"{place} is frozen",
     }.get(condition, f"{place}: {condition}")
     return text + (f" ({reason})" if reason else "")
 
@@ -56,4 +59,6 @@ def end_message(condition: str, place: str, lasted: float) -> str:
         "storm": f"{place}: reconnect storm over after {took}",
         "down": f"{place} is up again after {took} down",
         "silence": f"{place}: silence over after {took}",
+        "lagging": f"{place}: lag back under max_lag after {took}",
+        "frozen": f"{place}: value moving again after {took} frozen",
     }.get(condition, f"{place}: {condition} over after {took}")

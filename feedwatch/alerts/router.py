@@ -1,10 +1,10 @@
 """The alert router: engine events in, at most one alert per feed and change out.
 
-It tracks each condition (stale, storm, down, silence) per feed and channel, waits out
-a feed's ``grace`` before a stale alert, reminds every ``repeat`` while a condition
-lasts, lets a storm speak for a flapping feed, and hands each alert to the outbox of
-every alert channel whose ``on`` and ``feeds`` match. All timers run on the engine's
-clock; delivery happens in the outboxes' tasks, never in the engine's call.
+It tracks each condition (stale, storm, down, silence, lagging, frozen) per feed and
+channel, waits out a feed's ``grace`` before a stale alert, reminds every ``repeat``
+while a condition lasts, lets a storm speak for a flapping feed, and hands each alert
+to the outbox of every alert channel whose ``on`` and ``feeds`` match. All timers run
+on the engine's clock; delivery happens in the outboxes' tasks, never in the engine's call.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ STORM = "storm"
 # A storm summarises these: a flapping feed's per-outage alerts would be a flood.
 SUMMARISED_BY_STORM = frozenset({"stale", "down"})
 # Pausing a feed, or its quiet hours, stop the watch: these end without an event or a word.
-ENDED_BY_PAUSE = frozenset({"stale", "down", "silence"})
+ENDED_BY_PAUSE = frozenset({"stale", "down", "silence", "lagging", "frozen"})
 DRAIN_SECONDS = 2.0
 
 Key = tuple[str, str | None, str]  # feed, channel, condition
@@ -128,7 +128,9 @@ class AlertRouter:
             self._begin(str(kind), event)
         elif kind is EventKind.RECOVERED:
             self._end("stale", event.feed, event.channel)
-        elif kind in (EventKind.STORM, EventKind.DOWN, EventKind.SILENCE):
+        elif kind in (
+            EventKind.STORM, EventKind.DOWN, EventKind.SILENCE, EventKind.LAGGING, EventKind.FROZEN
+        ):  # fmt: skip
             if event.fields.get("active") is False:
                 self._end(str(kind), event.feed, event.channel)
             else:

@@ -17,6 +17,9 @@ from feedwatch.config import schema
 from feedwatch.config.durations import format_duration, parse_duration
 from feedwatch.config.model import (
     DEFAULT_MAX_SIZE,
+    EVENT_TIME_UNITS,
+    ON_GAP,
+    TRANSPORTS,
     BackoffSpec,
     FeedConfig,
     MatcherSpec,
@@ -51,7 +54,7 @@ class FeedReader:
 
     def read(self, table: schema.FeedTable) -> FeedConfig | None:
         self.nonempty(table.name, ("name",))
-        url = self.url(table.url)
+        url = self.location(table)
         headers = tuple((name, self.header(name, value)) for name, value in table.headers.items())
         stale_after = self.seconds(table.stale_after, ("stale_after",))
         channel_stale = None
@@ -98,10 +101,54 @@ class FeedReader:
             ),
             grace=self.seconds(table.grace, ("grace",), defaults.grace, zero=True),
             down_after=self.seconds(table.down_after, ("down_after",), defaults.down_after),
-            url_template=table.url,
+            **self.content_signals(table),
+            **self.transport_keys(table, url),
+            url_template=table.url if table.url is not None else (table.path or ""),
             secrets=tuple(dict.fromkeys(self.secrets)),
         )
         return None if self.problems else feed
+
+    def content_signals(self, table: schema.FeedTable) -> dict[str, Any]:
+        """event_time, sequence, value and planned_close: checks on what the data says."""
+        for key in ("event_time", "sequence", "value"):
+            path = getattr(table, key)
+            if path is not None and not _is_json_path(path):
+                found = toml_repr(path)
+                self.report((key,), f'expected a dotted JSON path like "data.E", found {found}')
+        unit = table.event_time_unit or "ms"
+        if unit not in EVENT_TIME_UNITS:
+            self.report(
+                ("event_time_unit",),
+                f"expected one of {', '.join(EVENT_TIME_UNITS)}, found {toml_repr(unit)}",
+            )
+        on_gap = table.on_gap or "report"
+        if on_gap not in ON_GAP:
+            self.report(("on_gap",), f'expected "report" or "reconnect", found {toml_repr(on_gap)}')
+        for key, needs, used in (
+            ("event_time_unit", "event_time", table.event_time_unit is not None),
+            ("max_lag", "event_time", table.max_lag is not None),
+            ("on_gap", "sequence", table.on_gap is not None),
+            ("frozen_after", "value", table.frozen_after is not None),
+            ("value", "frozen_after", table.value is not None),
+        ):
+            if used and getattr(table, needs) is None:
+                self.report((key,), f"has no effect without {needs}")
+        max_lag = None if table.max_lag is None else self.seconds(table.max_lag, ("max_lag",))
+        frozen_after = (
+            None
+            if table.frozen_after is None
+            else self.seconds(table.frozen_after, ("frozen_after",))
+        )
+        return {
+            "event_time": table.event_time,
+            "event_time_unit": unit,
+            "max_lag": max_lag,
+            "sequence": table.sequence,
+            "on_gap": on_gap,
+            "value": table.value,
+            "frozen_after": frozen_after,
+            "planned_close": self.optional_matcher(table.planned_close, "planned_close"),
+        }
 
     def schedule(self, tables: list[schema.ScheduleTable]) -> tuple[ScheduleWindow, ...]:
         windows = []
@@ -192,14 +239,66 @@ class FeedReader:
         parts.append(template[position:])
         return "".join(parts)
 
-    def url(self, template: str) -> str:
+    def location(self, table: schema.FeedTable) -> str:
+        """The url, or for a file feed its path (what the dashboard shows as where it is)."""
+        transport = table.transport
+        if transport == "file":
+            if table.url is not None:
+                self.report(("url",), 'does not apply to transport = "file"; use path instead')
+            if table.path is None:
+                self.report(("path",), "required key is missing")
+                return ""
+            return self.nonempty(self.expand(table.path, ("path",)), ("path",))
+        if table.path is not None:
+            self.report(("path",), 'only applies to transport = "file"')
+        if table.url is None:
+            self.report(("url",), "required key is missing")
+            return ""
+        return self.url(table.url, _SCHEMES.get(transport, _SCHEMES["websocket"]))
+
+    def transport_keys(self, table: schema.FeedTable, location: str) -> dict[str, Any]:
+        """transport and the keys that belong to one transport only."""
+        transport = table.transport
+        if transport not in TRANSPORTS:
+            expected = ", ".join(f'"{name}"' for name in TRANSPORTS)
+            self.report(("transport",), f"expected one of {expected}, found {toml_repr(transport)}")
+        if transport != "http-poll":
+            for key in ("every", "age_field"):
+                if getattr(table, key) is not None:
+                    self.report((key,), 'only applies to transport = "http-poll"')
+        if transport != "websocket":
+            for key, used in (
+                ("subscribe", bool(table.subscribe)),
+                ("ping", table.ping is not None),
+                ("reply", bool(table.reply)),
+            ):
+                if used:
+                    self.report(
+                        (key,),
+                        f"only applies to WebSocket feeds: a {transport} feed cannot send "
+                        "anything to its source",
+                    )
+        if table.age_field is not None and not _is_json_path(table.age_field):
+            found = toml_repr(table.age_field)
+            self.report(
+                ("age_field",),
+                f'expected a dotted JSON path like "last_signal_age_seconds", found {found}',
+            )
+        return {
+            "transport": transport,
+            "path": location if transport == "file" else None,
+            "poll_every": self.seconds(table.every, ("every",), 10.0),
+            "age_field": table.age_field,
+        }
+
+    def url(self, template: str, schemes: tuple[str, str]) -> str:
         before = self.problems
         url = self.expand(template, ("url",))
         if self.problems > before:
             return url
-        problem = _url_problem(url)
+        problem = _url_problem(url, schemes)
         if problem:
-            note = " after expanding ${...}" if problem != _url_problem(template) else ""
+            note = " after expanding ${...}" if problem != _url_problem(template, schemes) else ""
             reason, hint = problem
             self.report(("url",), f"{reason}, found {toml_repr(template)}{note}{hint}")
         return url
@@ -364,18 +463,32 @@ def _is_json_value(value: Any) -> bool:
     return isinstance(value, str | int)
 
 
-def _url_problem(url: str) -> tuple[str, str] | None:
-    """What is wrong with a WebSocket URL, and a hint; None when nothing is."""
+_SCHEMES = {
+    "websocket": ("ws", "wss"),
+    "sse": ("http", "https"),
+    "http-poll": ("http", "https"),
+}
+
+
+def _url_problem(url: str, schemes: tuple[str, str] = ("ws", "wss")) -> tuple[str, str] | None:
+    """What is wrong with a feed URL for its transport, and a hint; None when nothing is."""
     if any(char.isspace() for char in url):
         return "expected a URL without spaces", ""
     parts = urlsplit(url)
-    if parts.scheme.lower() not in ("ws", "wss"):
-        hint = " (WebSocket URLs start with ws:// or wss://)"
-        if parts.scheme.lower() in ("http", "https"):
-            hint = f" (for a WebSocket use {parts.scheme.lower().replace('http', 'ws')}://)"
-        return "expected a ws:// or wss:// URL", hint
+    plain, secure = schemes
+    scheme = parts.scheme.lower()
+    if scheme not in schemes:
+        if plain == "ws":
+            hint = " (WebSocket URLs start with ws:// or wss://)"
+            if scheme in ("http", "https"):
+                hint = f" (for a WebSocket use {scheme.replace('http', 'ws')}://)"
+        else:
+            hint = (
+                ' (set transport = "websocket" for ws:// URLs)' if scheme in ("ws", "wss") else ""
+            )
+        return f"expected a {plain}:// or {secure}:// URL", hint
     if not parts.hostname:
-        return "expected a ws:// or wss:// URL with a host", ""
+        return f"expected a {plain}:// or {secure}:// URL with a host", ""
     try:
         parts.port  # noqa: B018 - reading it checks the port
     except ValueError:

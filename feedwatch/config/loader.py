@@ -39,7 +39,9 @@ __all__ = ["ConfigError", "Problem", "load_config", "parse_config"]
 
 _FEEDS_HEADER = re.compile(r"\s*\[\[\s*feeds\s*\]\]\s*(#.*)?")
 # Stand-ins for malformed required keys while the rest of a feed is checked; never returned.
-_PLACEHOLDERS: dict[str, Any] = {"name": "?", "url": "ws://placeholder", "stale_after": 1}
+_PLACEHOLDERS: dict[str, Any] = {"name": "?", "stale_after": 1}
+# url is optional (file feeds have none), so it only stands in for a malformed one.
+_URL_PLACEHOLDERS = {"sse": "http://placeholder", "http-poll": "http://placeholder"}
 
 
 def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
@@ -130,6 +132,9 @@ class _ConfigReader:
         usable = {key: value for key, value in raw.items() if key not in malformed}
         for key, placeholder in _PLACEHOLDERS.items():
             usable.setdefault(key, placeholder)
+        transport = str(raw.get("transport"))
+        if "url" in malformed or (malformed and "url" not in raw and transport != "file"):
+            usable["url"] = _URL_PLACEHOLDERS.get(transport, "ws://placeholder")
         table = self.shape.convert(usable, schema.FeedTable, at)
         feed = FeedReader(self.report, self.environ, at).read(table) if table is not None else None
         return None if malformed else feed

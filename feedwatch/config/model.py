@@ -73,6 +73,10 @@ class ScheduleWindow:
     label: str = ""  # as written, for display: "mon-fri 09:30-16:00 America/New_York"
 
 
+EVENT_TIME_UNITS = ("ms", "s", "us", "ns", "iso8601")
+ON_GAP = ("report", "reconnect")
+
+
 @dataclass(frozen=True)
 class FeedConfig:
     name: str
@@ -110,6 +114,23 @@ class FeedConfig:
     # connect for down_after is down.
     grace: float = 0.0
     down_after: float = 120.0
+    # Content signals (each off unless its path is set): event-time lag, sequence gaps,
+    # a frozen value, and announced disconnects.
+    event_time: str | None = None  # dotted JSON path to the message's own timestamp
+    event_time_unit: str = "ms"  # one of EVENT_TIME_UNITS
+    max_lag: float | None = None  # lagging above this (needs event_time)
+    sequence: str | None = None  # dotted JSON path to a number that grows by one per message
+    on_gap: str = "report"  # one of ON_GAP
+    value: str | None = None  # dotted JSON path to a value that must keep changing
+    frozen_after: float | None = None  # frozen when value is unchanged this long
+    planned_close: MatcherSpec | None = None  # a message announcing the server will disconnect
+    # What carries the feed: websocket | sse | http-poll | file (see TRANSPORTS).
+    transport: str = "websocket"
+    # file: the log file to tail.
+    path: str | None = None
+    # http-poll: how often to ask, and the dotted JSON path of the service's own data age.
+    poll_every: float = 10.0
+    age_field: str | None = None
     # The url and headers as written, before ${VAR} expansion (safe to display).
     url_template: str = ""
     # Secrets that came from the environment, to redact wherever text is shown.
@@ -149,7 +170,8 @@ class UiConfig:
     refresh_hz: float = 4.0
 
 
-ALERT_CONDITIONS = ("stale", "storm", "down", "silence", "recovered")
+TRANSPORTS = ("websocket", "sse", "http-poll", "file")
+ALERT_CONDITIONS = ("stale", "storm", "down", "silence", "lagging", "frozen", "recovered")
 ALERT_TYPES = ("bell", "command", "webhook")
 WEBHOOK_FORMATS = ("json", "slack", "discord", "ntfy")
 

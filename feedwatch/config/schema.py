@@ -69,8 +69,12 @@ class ScheduleTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: str
-    url: str
+    url: str | None = None
     stale_after: Duration
+    transport: str = "websocket"
+    path: str | None = None
+    every: Duration | None = None
+    age_field: str | None = None
     subscribe: Messages = []
     headers: dict[str, str] = {}
     channel_key: str | None = None
@@ -94,6 +98,14 @@ class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     max_silence: Duration | None = None
     grace: Duration | None = None
     down_after: Duration | None = None
+    event_time: str | None = None
+    event_time_unit: str | None = None
+    max_lag: Duration | None = None
+    sequence: str | None = None
+    on_gap: str | None = None
+    value: str | None = None
+    frozen_after: Duration | None = None
+    planned_close: MatcherTable | None = None
 
 
 class ServerTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -22,11 +22,13 @@ class Kind(IntEnum):
     IGNORED = 2
     REPLY = 3
     INVALID = 4  # a rule needed JSON and the frame is not JSON
+    PLANNED_CLOSE = 5  # the server announces it will disconnect (planned_close)
 
 
 _DATA: tuple[Kind, None, None] = (Kind.DATA, None, None)
 _HEARTBEAT: tuple[Kind, None, None] = (Kind.HEARTBEAT, None, None)
 _IGNORED: tuple[Kind, None, None] = (Kind.IGNORED, None, None)
+_PLANNED: tuple[Kind, None, None] = (Kind.PLANNED_CLOSE, None, None)
 
 # msgspec parses JSON about five times faster than the json module, and the parse
 # is the one expensive step a channel_key or json rule adds per message.
@@ -132,31 +134,39 @@ class Classifier:
 
     def __init__(self, feed: FeedConfig) -> None:
         self.last_error = ""
+        # The parsed JSON of the latest data message, kept only for content signals.
+        self.last_doc: Any = MISSING
+        self.keep_doc = bool(feed.event_time or feed.sequence or feed.value)
         self.ignore = Matcher(feed.ignore) if feed.ignore else None
         self.heartbeat = Matcher(feed.heartbeat) if feed.heartbeat else None
+        self.planned = Matcher(feed.planned_close) if feed.planned_close else None
         self.replies = tuple((Matcher(r.match), r.send) for r in feed.replies)
         self.channel_path = split_path(feed.channel_key) if feed.channel_key else None
-        self.needs_json = (
+        # Rules that need JSON make a non-JSON frame invalid; content signals alone do not.
+        self.json_rules = (
             self.channel_path is not None
-            or any(m.needs_json for m in (self.ignore, self.heartbeat) if m)
+            or any(m.needs_json for m in (self.ignore, self.heartbeat, self.planned) if m)
             or any(m.needs_json for m, _ in self.replies)
         )
+        self.needs_json = self.json_rules or self.keep_doc
         self._ignore_needles = self.ignore.needles if self.ignore else ()
         self._heartbeat_needles = self.heartbeat.needles if self.heartbeat else ()
+        self._planned_needles = self.planned.needles if self.planned else ()
         if self._fast_path():
             self.classify = self._fast_classifier()  # type: ignore[method-assign, assignment]
 
     def _fast_path(self) -> bool:
         """True when every rule is a substring test: no decode, no parse, no allocation."""
-        matchers = [m for m in (self.ignore, self.heartbeat) if m]
+        matchers = [m for m in (self.ignore, self.heartbeat, self.planned) if m]
         return not self.replies and not self.needs_json and not any(m.has_regex for m in matchers)
 
     def _fast_classifier(self) -> Callable[[bytes], tuple[Kind, str | None, str | None]]:
         """A classify specialised for substring-only rules: the common case, and the hot one."""
         ignore, heartbeat = self._ignore_needles, self._heartbeat_needles
-        if not ignore and not heartbeat:
+        planned = self._planned_needles
+        if not ignore and not heartbeat and not planned:
             return lambda raw: _DATA
-        if not ignore and len(heartbeat) == 1:
+        if not ignore and not planned and len(heartbeat) == 1:
             (needle,) = heartbeat
             return lambda raw: _HEARTBEAT if needle in raw else _DATA
 
@@ -164,6 +174,9 @@ class Classifier:
             for needle in ignore:
                 if needle in raw:
                     return _IGNORED
+            for needle in planned:
+                if needle in raw:
+                    return _PLANNED
             for needle in heartbeat:
                 if needle in raw:
                     return _HEARTBEAT
@@ -176,6 +189,8 @@ class Classifier:
         msg = _Parsed(raw)
         if self.ignore is not None and self.ignore.matches(msg):
             return Kind.IGNORED, None, None
+        if self.planned is not None and self.planned.matches(msg):
+            return Kind.PLANNED_CLOSE, None, None
         for matcher, send in self.replies:
             if matcher.matches(msg):
                 return Kind.REPLY, None, send
@@ -184,7 +199,11 @@ class Classifier:
         if not self.needs_json:
             return Kind.DATA, None, None
         doc = msg.get_doc()
+        if self.keep_doc:
+            self.last_doc = doc
         if doc is MISSING:
+            if not self.json_rules:
+                return _DATA
             self.last_error = msg.error or "invalid JSON"
             return Kind.INVALID, None, None
         if self.channel_path is None:

@@ -226,4 +226,20 @@ class Engine:
             silence=m.silence.active,
             down=m.down.active,
             max_silence=m.config.max_silence,
+            **self._content_facts(m),
         )
+
+    @staticmethod
+    def _content_facts(m: FeedMonitor) -> dict[str, Any]:
+        content = m.content
+        if content is None:
+            return {}
+        p50, worst = content.lag_summary()
+        return {
+            "lagging": content.lagging,
+            "frozen": content.frozen,
+            "lag_p50": p50,
+            "lag_max": worst,
+            "missed_messages": content.missed_total,
+            "out_of_order": content.out_of_order,
+        }

@@ -29,6 +29,11 @@ class EventKind(StrEnum):
     DOWN = "down"  # could not connect for down_after (fields: active)
     SCHEDULE = "schedule"  # a schedule window began or ended (fields: window, quiet, ...)
     ALERT = "alert"  # one alert attempt and its outcome (fields: channel, condition, outcome)
+    # Content signals: data flows, but what it says is wrong.
+    LAGGING = "lagging"  # event_time older than max_lag (fields: active, lag_seconds, ...)
+    GAP = "gap"  # the sequence number skipped (fields: missed, expected, got)
+    FROZEN = "frozen"  # the watched value unchanged for frozen_after (fields: active, value, ...)
+    PLANNED_CLOSE = "planned_close"  # the server announced a disconnect; reconnecting at once
 
 
 class Severity(StrEnum):
@@ -50,6 +55,10 @@ _SEVERITY = {
     EventKind.DOWN: Severity.ERROR,
     EventKind.SCHEDULE: Severity.INFO,
     EventKind.ALERT: Severity.INFO,
+    EventKind.LAGGING: Severity.WARNING,
+    EventKind.GAP: Severity.WARNING,
+    EventKind.FROZEN: Severity.ERROR,
+    EventKind.PLANNED_CLOSE: Severity.INFO,
 }
 
 log = logging.getLogger(__name__)

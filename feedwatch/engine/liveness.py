@@ -22,6 +22,7 @@ from typing import Any
 from feedwatch.config.model import FeedConfig
 from feedwatch.engine.clock import Clock, Timer
 from feedwatch.engine.conditions import DownClock, ScheduleKeeper, SilenceClock, StormClock
+from feedwatch.engine.content import ContentWatch
 from feedwatch.engine.events import Event, EventKind
 from feedwatch.engine.schedule import Regime, window_label
 from feedwatch.engine.watch import Watch
@@ -34,6 +35,8 @@ class State(StrEnum):
     BACKOFF = "backoff"
     PAUSED = "paused"
     QUIET = "quiet"  # inside a quiet schedule window: measured, never alarmed
+    FROZEN = "frozen"  # data flows, but the watched value has stopped changing
+    LAGGING = "lagging"  # data flows, but its own timestamps are older than max_lag
 
 
 class Phase(StrEnum):
@@ -77,6 +80,11 @@ class FeedMonitor:
         self.schedule = ScheduleKeeper(config, clock, self._on_schedule)
         self.silence = SilenceClock(config.max_silence, clock, self.watch, self.emit)
         self.down = DownClock(config.down_after, clock, self.emit)
+        self.content = (
+            ContentWatch(config, clock, self.emit, request_reconnect)
+            if ContentWatch.wanted(config)
+            else None
+        )
         for key in config.channels:
             self._add_channel(key)
         # Connection facts.
@@ -141,13 +149,19 @@ class FeedMonitor:
 
     @property
     def state(self) -> State:
-        """Paused > quiet > stale > backoff > connecting > live: quiet means "do not alarm"."""
+        """Paused > quiet > stale > frozen > lagging > backoff > connecting > live."""
         if self.phase is Phase.PAUSED:
             return State.PAUSED
         if self.schedule.quiet:
             return State.QUIET
         if self.watch.stale:
             return State.STALE
+        content = self.content
+        if content is not None:
+            if content.frozen:
+                return State.FROZEN
+            if content.lagging:
+                return State.LAGGING
         if self.phase is Phase.BACKOFF:
             return State.BACKOFF
         if self.phase is not Phase.CONNECTED:
@@ -223,6 +237,8 @@ class FeedMonitor:
         if counting:
             self.silence.count()
             self.down.count(now)
+            if self.content is not None:
+                self.content.count(now)
 
     def _stand_down(self, forget_failures: bool) -> None:
         """Paused or quiet: no timers, and stale, silence and down end without events."""
@@ -230,6 +246,8 @@ class FeedMonitor:
             watch.stand_down()
         self.silence.stand_down()
         self.down.stand_down(forget=forget_failures)
+        if self.content is not None:
+            self.content.stand_down()
 
     def _sample_rates(self) -> None:
         # Once a second, not once a message: rates cost nothing on the hot path.
@@ -252,6 +270,8 @@ class FeedMonitor:
         self.close_reason = None
         self.emit(EventKind.CONNECTED, url=url, subscribed=subscribed)
         self.down.connected()
+        if self.content is not None:
+            self.content.connected()
         if not self._alarming:
             return
         # In an outage the new connection gets stale_after to deliver data;
@@ -263,13 +283,23 @@ class FeedMonitor:
         for ch in self.channels.values():
             ch.arm(now + ch.stale_after if ch.stale else ch.deadline())
 
-    def on_disconnected(self, code: int | None, reason: str | None, cause: str) -> None:
+    def on_disconnected(
+        self, code: int | None, reason: str | None, cause: str, *, planned: bool = False
+    ) -> None:
+        """The connection ended; a planned close (announced by the server) is no failure."""
         self.phase = Phase.BACKOFF
         self.close_code = code
         self.close_reason = reason
         self.ping_rtt = None
-        self.emit(EventKind.DISCONNECTED, reason=cause, code=code, close_reason=reason or None)
-        self.down.failed(cause, counting=self._alarming)
+        self.emit(
+            EventKind.DISCONNECTED,
+            reason=cause,
+            code=code,
+            close_reason=reason or None,
+            planned=planned or None,
+        )
+        if not planned:
+            self.down.failed(cause, counting=self._alarming)
         # Data age keeps counting while disconnected: a feed that cannot get
         # back within stale_after goes stale on time, connected or not.
         if self._alarming:
@@ -316,6 +346,31 @@ class FeedMonitor:
             previous = ch.record(now)
             if previous is not None:
                 self._recover(ch, now, previous)
+
+    def on_content(self, doc: Any) -> None:
+        """What the data message just counted by on_data says (its parsed JSON)."""
+        if self.content is not None:
+            self.content.observe(doc, self.watch.last_data or 0.0)
+
+    def on_planned_close(self, size: int, raw: bytes, reason: str) -> None:
+        """The server announced a disconnect: say so before reconnecting at once."""
+        self.on_other(size, raw)
+        self.emit(EventKind.PLANNED_CLOSE, reason=reason)
+
+    def on_data_at(self, age: float, size: int, channel: str | None, raw: bytes) -> None:
+        """Data its source says is ``age`` seconds old (a polled service's own data age).
+
+        An age past stale_after proves the source answers, not that it has data: a heartbeat.
+        """
+        watch = self.watch
+        if age >= watch.stale_after:
+            self.on_heartbeat(size, raw)
+            return
+        self.on_data(size, channel, raw)
+        at = self._monotonic() - age
+        watch.last_data = at
+        if self._started and self._alarming:
+            watch.arm(at + watch.stale_after)
 
     def on_heartbeat(self, size: int, raw: bytes) -> None:
         self.bytes += size
@@ -407,6 +462,8 @@ class FeedMonitor:
         self.silence.stop()
         self.down.stop()
         self.storm.stop()
+        if self.content is not None:
+            self.content.stop()
         if self._rate_timer is not None:
             self._rate_timer.cancel()
             self._rate_timer = None

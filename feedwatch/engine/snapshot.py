@@ -69,6 +69,13 @@ class FeedSnapshot:
     silence: bool = False  # no data for max_silence (outside quiet)
     down: bool = False  # could not connect for down_after
     max_silence: float | None = None
+    # Content signals (None / zero when the feed does not ask for them).
+    lagging: bool = False
+    frozen: bool = False
+    lag_p50: float | None = None  # receive time minus the message's own time, recent messages
+    lag_max: float | None = None
+    missed_messages: int = 0  # lost to sequence gaps
+    out_of_order: int = 0  # duplicate or late sequence numbers
 
     @property
     def deadline_used(self) -> float:

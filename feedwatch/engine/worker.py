@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed
-
 from feedwatch.config.model import FeedConfig
 from feedwatch.engine.backoff import Backoff
 from feedwatch.engine.classify import Classifier, Kind
@@ -25,7 +23,8 @@ from feedwatch.engine.clock import Clock
 from feedwatch.engine.events import Event
 from feedwatch.engine.liveness import FeedMonitor, Phase
 from feedwatch.engine.redact import redact_url
-from feedwatch.transports import websocket as ws_transport
+from feedwatch.transports.connection import Connection, Failure, Opener, close_quietly
+from feedwatch.transports.opener import CLOSED, as_closed, describe_failure, opener_for
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +34,18 @@ BAD_FRAME_REPORT_INTERVAL = 10.0
 RAW_KEEP = 512
 # The longest a server's Retry-After may hold a feed back.
 MAX_RETRY_AFTER = 3600.0
+# A close this soon after a planned_close notice is the announced one, not a failure.
+PLANNED_CLOSE_WINDOW = 5.0
+# How much of a planned_close notice its event quotes.
+PLANNED_REASON_KEEP = 160
 
 
 @dataclass
 class SessionEnd:
     cause: str
-    failure: ws_transport.Failure | None = None
+    failure: Failure | None = None
+    # The least wait before connecting again (an SSE server's retry:).
+    retry_after: float | None = None
 
 
 class FeedWorker:
@@ -52,7 +57,7 @@ class FeedWorker:
         clock: Clock,
         emit: Callable[[Event], None],
         rng: random.Random | None = None,
-        connect: Callable[[FeedConfig], Any] = ws_transport.open_connection,
+        connect: Opener | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -60,8 +65,8 @@ class FeedWorker:
         self.classifier = Classifier(config)
         self.backoff = Backoff(config.backoff, rng)
         self.display_url = redact_url(config.url, config.secrets)
-        self._connect = connect
-        self._conn: Any = None
+        self._connect = connect if connect is not None else opener_for(config)
+        self._conn: Connection | None = None
         self._session: asyncio.Task[SessionEnd] | None = None
         self._abort_reason: str | None = None
         self._wake = asyncio.Event()
@@ -69,6 +74,7 @@ class FeedWorker:
         self._skip_backoff = False
         self._forced = False
         self._first_data_at: float | None = None
+        self._planned_at: float | None = None  # the latest planned_close notice (monotonic)
         self._bad_frames_unreported = 0
         self._bad_frame_reported_at = -1e18
         self._background: set[asyncio.Task[Any]] = set()
@@ -106,7 +112,7 @@ class FeedWorker:
 
     def ping_rtt(self) -> float | None:
         conn = self._conn
-        return None if conn is None else ws_transport.latency(conn)
+        return None if conn is None else conn.latency
 
     # -- the supervisor ------------------------------------------------------
 
@@ -174,8 +180,9 @@ class FeedWorker:
             delay = self.backoff.jump_to_max()
         else:
             delay = self.backoff.next_delay()
-        if failure is not None and failure.retry_after is not None:
-            delay = max(delay, min(failure.retry_after, MAX_RETRY_AFTER))
+        wait = failure.retry_after if failure is not None else end.retry_after
+        if wait is not None:
+            delay = max(delay, min(wait, MAX_RETRY_AFTER))
         self.monitor.on_backoff(delay, self.backoff.attempt, end.cause)
         return delay
 
@@ -216,11 +223,12 @@ class FeedWorker:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            failure = ws_transport.describe_failure(exc, self.clock.time())
+            failure = describe_failure(exc, self.clock.time())
             monitor.on_error(failure.reason, kind=failure.kind, status=failure.status)
             return SessionEnd(failure.reason, failure)
         self._conn = conn
         self._first_data_at = None
+        self._planned_at = None
         ping_task: asyncio.Task[None] | None = None
         try:
             for message in self.config.subscribe:
@@ -230,13 +238,18 @@ class FeedWorker:
                 ping_task = asyncio.create_task(self._app_ping(conn, self.config.ping.every))
             await self._read(conn)
             return SessionEnd("connection ended")  # pragma: no cover - _read only raises
-        except ConnectionClosed as exc:
-            code, reason, text = ws_transport.describe_close(exc)
-            monitor.on_disconnected(code, reason, text)
-            return SessionEnd(text)
+        except CLOSED as exc:
+            closed = as_closed(exc)
+            code, reason, text = closed.code, closed.reason, closed.sentence
+            planned = self._planned()
+            if planned:  # the announced close: straight back, no backoff, no storm count
+                self._skip_backoff = self._forced = True
+            monitor.on_disconnected(code, reason, text, planned=planned)
+            return SessionEnd(text, retry_after=closed.retry_after)
         except asyncio.CancelledError:
             if monitor.phase is Phase.CONNECTED:
-                monitor.on_disconnected(None, None, self._abort_reason or "cancelled")
+                cause = self._abort_reason or "cancelled"
+                monitor.on_disconnected(None, None, cause, planned=self._planned())
             raise
         finally:
             if ping_task is not None:
@@ -247,31 +260,37 @@ class FeedWorker:
         conn, self._conn = self._conn, None
         if conn is None:
             return
-        task = asyncio.create_task(ws_transport.close_quietly(conn))
+        task = asyncio.create_task(close_quietly(conn))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _app_ping(self, conn: Any, every: float) -> None:
+    async def _app_ping(self, conn: Connection, every: float) -> None:
         assert self.config.ping is not None
         text = self.config.ping.send
         while True:
             await self.clock.sleep(every)
             try:
                 await conn.send(text)
-            except ConnectionClosed:
+            except CLOSED:
                 return
 
-    async def _read(self, conn: Any) -> None:
+    async def _read(self, conn: Connection) -> None:
         recv = conn.recv
-        classify = self.classifier.classify
         monitor = self.monitor
-        on_data = monitor.on_data
+        classify, on_data = conn.adapt(self.classifier.classify, monitor)
         backoff = self.backoff
         stable_after = self.config.backoff.stable_after
         clock = self.clock
         data = Kind.DATA
+        if monitor.content is not None:  # content signals read the JSON classify parsed
+            classifier, on_content, count_data = self.classifier, monitor.on_content, on_data
+
+            def on_data(size: int, channel: str | None, raw: bytes) -> None:
+                count_data(size, channel, raw)
+                on_content(classifier.last_doc)
+
         while True:
-            raw = await recv(decode=False)
+            raw = await recv()
             size = len(raw)
             kind, channel, reply = classify(raw)
             if kind is data:
@@ -291,8 +310,21 @@ class FeedWorker:
             elif kind is Kind.INVALID:
                 monitor.on_other(size, raw[:RAW_KEEP], invalid=True)
                 self._bad_frame(self.classifier.last_error)
+            elif kind is Kind.PLANNED_CLOSE:
+                self._planned_close(size, raw)
             else:
                 monitor.on_other(size, raw[:RAW_KEEP])
+
+    def _planned_close(self, size: int, raw: bytes) -> None:
+        """The server announced a disconnect: reconnect now, as planned, not as a failure."""
+        self._planned_at = self.clock.monotonic()
+        notice = raw[:PLANNED_REASON_KEEP].decode("utf-8", errors="replace")
+        self.monitor.on_planned_close(size, raw[:RAW_KEEP], f"server announced a close: {notice}")
+        self.reconnect("planned close announced by the server")
+
+    def _planned(self) -> bool:
+        at = self._planned_at
+        return at is not None and self.clock.monotonic() - at <= PLANNED_CLOSE_WINDOW
 
     def _bad_frame(self, reason: str) -> None:
         now = self.clock.monotonic()

@@ -7,12 +7,7 @@ person can act on (HTTP status, DNS, TLS, timeout, refused).
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import ssl
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from typing import Any
+from functools import partial
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import (
@@ -24,26 +19,56 @@ from websockets.exceptions import (
 
 from feedwatch import __version__
 from feedwatch.config.model import FeedConfig
+from feedwatch.transports.connection import (
+    Classify,
+    Closed,
+    Failure,
+    OnData,
+    Sink,
+    describe_network_failure,
+    retry_after,
+)
 
-# Statuses that retrying soon will not fix: go straight to the longest delay.
-PERMANENT_STATUSES = frozenset({401, 403, 404})
+__all__ = ["Failure", "WebSocketConnection", "describe_close", "describe_failure"]
 
 
-@dataclass(frozen=True)
-class Failure:
-    kind: str  # http_status | dns | tls | timeout | refused | network | protocol | uri
-    reason: str
-    status: int | None = None
-    retry_after: float | None = None
+class WebSocketConnection:
+    """A websockets client connection seen as a ``Connection``.
+
+    ``recv`` is the library's own bound method (no wrapper per message), so it raises
+    ``ConnectionClosed``; ``closed`` turns that into the neutral ``Closed``.
+    """
+
+    __slots__ = ("recv", "send", "ws")
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.recv = partial(ws.recv, False)
+        self.send = ws.send
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+    def abort(self) -> None:
+        self.ws.transport.abort()
 
     @property
-    def permanent(self) -> bool:
-        return self.status in PERMANENT_STATUSES or self.kind == "uri"
+    def latency(self) -> float | None:
+        """Protocol ping round-trip time, once one has been measured."""
+        return self.ws.latency or None
+
+    def adapt(self, classify: Classify, sink: Sink) -> tuple[Classify, OnData]:
+        return classify, sink.on_data
 
 
-async def open_connection(feed: FeedConfig) -> ClientConnection:
+def closed(exc: ConnectionClosed) -> Closed:
+    """The neutral ``Closed`` for a websockets close."""
+    return Closed(*describe_close(exc))
+
+
+async def open_connection(feed: FeedConfig) -> WebSocketConnection:
     """Connect with the feed's limits; raises on any handshake failure."""
-    return await connect(
+    ws = await connect(
         feed.url,
         additional_headers=list(feed.headers) or None,
         open_timeout=feed.open_timeout,
@@ -53,30 +78,7 @@ async def open_connection(feed: FeedConfig) -> ClientConnection:
         close_timeout=2.0,
         user_agent_header=f"feedwatch/{__version__}",
     )
-
-
-async def close_quietly(conn: Any) -> None:
-    """A polite close, but never wait on a half-open peer for long."""
-    try:
-        await asyncio.wait_for(conn.close(), timeout=2.0)
-    except BaseException:
-        transport = getattr(conn, "transport", None)
-        if transport is not None:
-            transport.abort()
-
-
-def _retry_after(value: str | None, now: float) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
+    return WebSocketConnection(ws)
 
 
 def describe_failure(exc: BaseException, now: float) -> Failure:
@@ -84,20 +86,13 @@ def describe_failure(exc: BaseException, now: float) -> Failure:
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
         phrase = exc.response.reason_phrase
-        retry = _retry_after(exc.response.headers.get("Retry-After"), now)
+        retry = retry_after(exc.response.headers.get("Retry-After"), now)
         return Failure("http_status", f"HTTP {status} {phrase}".strip(), status, retry)
     if isinstance(exc, InvalidURI):
         return Failure("uri", f"invalid URL: {exc}")
-    if isinstance(exc, socket.gaierror):
-        return Failure("dns", f"DNS lookup failed: {exc.strerror or exc}")
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return Failure("tls", f"TLS certificate rejected: {exc.verify_message or exc}")
-    if isinstance(exc, ssl.SSLError):
-        return Failure("tls", f"TLS error: {exc.reason or exc}")
-    if isinstance(exc, TimeoutError):
-        return Failure("timeout", "timed out during the opening handshake")
-    if isinstance(exc, ConnectionRefusedError):
-        return Failure("refused", "connection refused")
+    network = describe_network_failure(exc)
+    if network is not None:
+        return network
     if isinstance(exc, InvalidHandshake):
         return Failure("protocol", f"handshake failed: {exc}")
     if isinstance(exc, ConnectionClosed):
@@ -139,9 +134,3 @@ def describe_close(exc: ConnectionClosed) -> tuple[int | None, str | None, str]:
             return code, reason, f"message over max_size: {reason}"
         return code, reason, f"closed by feedwatch: {code} {reason}".strip()
     return 1006, None, "connection lost without a close frame"
-
-
-def latency(conn: Any) -> float | None:
-    """Protocol ping round-trip time, once one has been measured."""
-    value = getattr(conn, "latency", 0.0)
-    return value if value else None

@@ -45,13 +45,19 @@ def feed_health(feed: FeedSnapshot, redact: Redact) -> dict[str, Any]:
         "last_data_timestamp": feed.last_data_wall,
         "ping_rtt_seconds": _age(feed.ping_rtt),
         "last_close_code": feed.close_code,
+        # Content signals: data that flows but is old, incomplete or stuck.
+        "lag_p50_seconds": _age(feed.lag_p50),
+        "lag_max_seconds": _age(feed.lag_max),
+        "missed_messages": feed.missed_messages,
+        "frozen": feed.frozen,
+        "lagging": feed.lagging,
         # Transport errors can quote the URL they failed on: never show it.
         "last_error": None if feed.last_error is None else redact(feed.name, feed.last_error),
     }
 
 
 def is_healthy(feed: FeedSnapshot) -> bool:
-    """Live, or paused or quiet on purpose; every other state is a reason to page."""
+    """Live, or paused or quiet on purpose; every other state (lagging and frozen too) pages."""
     return feed.state in (State.LIVE, State.PAUSED, State.QUIET)
 
 

@@ -70,6 +70,14 @@ class EngineCollector(Collector):
         state = GaugeMetricFamily(
             "feedwatch_state", "1 for the feed's current state", labels=["feed", "state"]
         )
+        lag = GaugeMetricFamily(
+            "feedwatch_lag_seconds",
+            "Receive time minus the message's own event_time over recent messages (p50, max)",
+            labels=["feed", "quantile"],
+        )
+        missed = CounterMetricFamily(
+            "feedwatch_missed_messages", "Messages lost to sequence gaps", labels=["feed"]
+        )
         for f in feeds:
             labels = [f.name]
             if f.last_data_wall is not None:
@@ -88,6 +96,10 @@ class EngineCollector(Collector):
                 rtt.add_metric(labels, f.ping_rtt)
             for s in State:
                 state.add_metric([f.name, str(s)], 1.0 if f.state is s else 0.0)
+            if f.lag_p50 is not None and f.lag_max is not None:
+                lag.add_metric([f.name, "0.5"], f.lag_p50)
+                lag.add_metric([f.name, "1"], f.lag_max)
+            missed.add_metric(labels, f.missed_messages)
             for ch in f.channels:
                 ch_labels = {"feed": f.name, "channel": ch.key}
                 if ch.last_data_age is not None:
@@ -102,7 +114,7 @@ class EngineCollector(Collector):
                 )
         yield from (
             last, heartbeat, messages, data, received, reconnects,
-            stale, connected, storm, threshold, rtt, state,
+            stale, connected, storm, threshold, rtt, state, lag, missed,
         )  # fmt: skip
         if self._alerts is not None:
             yield self._alert_family(self._alerts())

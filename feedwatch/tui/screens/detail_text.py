@@ -87,6 +87,13 @@ def stats_facts(feed: FeedSnapshot) -> Content:
         ("Reconnects", f"{feed.reconnects}" + (" (storm)" if feed.storm else "")),
         ("Data age", _age(feed.last_data_age, f"of {seconds(feed.stale_after)} allowed")),
     ]
+    if feed.lag_p50 is not None and feed.lag_max is not None:
+        late = " (lagging)" if feed.lagging else ""
+        rows.append(("Lag", f"{seconds(feed.lag_p50)} p50 · {seconds(feed.lag_max)} max{late}"))
+    if feed.missed_messages or feed.out_of_order:
+        rows.append(
+            ("Missed", f"{feed.missed_messages} lost in gaps · {feed.out_of_order} out of order")
+        )
     return facts(rows)
 
 

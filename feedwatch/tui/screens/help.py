@@ -19,6 +19,8 @@ STATES = {
     State.BACKOFF: "disconnected; waiting before the next attempt",
     State.PAUSED: "paused by you; never alarms",
     State.QUIET: "inside a quiet schedule window: connected and measured, never alarmed",
+    State.FROZEN: "data arrives, but the watched value has not changed for frozen_after",
+    State.LAGGING: "data arrives, but its own timestamps are older than max_lag",
 }
 
 

@@ -22,6 +22,8 @@ STATE_SYMBOL = {
     State.BACKOFF: "↻",
     State.PAUSED: "‖",
     State.QUIET: "☾",
+    State.FROZEN: "❄",
+    State.LAGGING: "◔",
 }
 
 # Usage of stale_after at which the countdown turns to warning, then to danger.
@@ -40,6 +42,8 @@ def state_style(state: State, palette: Palette) -> Style:
         State.BACKOFF: palette.warn,
         State.PAUSED: palette.muted,
         State.QUIET: palette.muted,
+        State.FROZEN: palette.stale,
+        State.LAGGING: palette.warn,
     }[state]
 
 

@@ -30,8 +30,8 @@ class Sort(StrEnum):
 
 
 # Worst first when sorting by state.
-STATE_ORDER = {State.STALE: 0, State.BACKOFF: 1, State.CONNECTING: 2, State.LIVE: 3,
-               State.QUIET: 4, State.PAUSED: 5}  # fmt: skip
+STATE_ORDER = {State.STALE: 0, State.FROZEN: 1, State.LAGGING: 2, State.BACKOFF: 3,
+               State.CONNECTING: 4, State.LIVE: 5, State.QUIET: 6, State.PAUSED: 7}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,9 @@ class StatusHeader(Static):
         ]
         if counts.get("quiet"):  # only feeds with quiet hours have any; no clutter otherwise
             parts.append(("quiet", STATE_SYMBOL[State.QUIET], p.text))
+        for state, style in ((State.FROZEN, p.stale), (State.LAGGING, p.warn)):
+            if counts.get(str(state)):  # content signals: shown only when they fire
+                parts.append((str(state), STATE_SYMBOL[state], style))
         for name, symbol, style in parts:
             n = counts.get(name, 0)
             text.append(f" {symbol} {n} {name} ", style=style if n else p.muted)

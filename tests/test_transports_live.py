@@ -1,0 +1,197 @@
+"""SSE, http-poll and file feeds on the same liveness engine, against real local sources."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from feedwatch.engine.events import EventKind
+from tests.live import Running, feed
+
+
+class Sse:
+    """An aiohttp SSE server whose stream the test drives."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.last_ids: list[str | None] = []
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def handler(self, request: web.Request) -> web.StreamResponse:
+        self.last_ids.append(request.headers.get("Last-Event-ID"))
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        while (chunk := await self.queue.get()) is not None:
+            await response.write(chunk)
+        return response
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/events", self.handler)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = self.runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}/events"
+
+
+@pytest.fixture
+async def sse() -> AsyncIterator[Sse]:
+    server = Sse()
+    await server.start()
+    yield server
+    for _ in range(4):
+        server.queue.put_nowait(None)  # end any stream still open
+    assert server.runner is not None
+    await server.runner.cleanup()
+
+
+async def test_sse_events_are_data_comments_are_heartbeats_and_a_stall_goes_stale(
+    sse: Sse,
+) -> None:
+    async with Running(feed("sse", sse.url, transport="sse", reconnect_on_stale=False)) as run:
+        await run.rec.wait_kind(EventKind.CONNECTED)
+        await sse.queue.put(b'id: 1\ndata: {"p": 1}\ndata: more\n\n')
+        await run.until(lambda: run.state("sse") == "live")
+        for _ in range(8):
+            await sse.queue.put(b": keep-alive\n\n")
+            await asyncio.sleep(0.05)
+        await run.rec.wait_kind(EventKind.STALE)
+        snap = run.engine.feed_snapshot("sse")
+        assert snap.heartbeats >= 5
+        assert snap.messages - snap.heartbeats == 1  # the one event; comments are heartbeats
+
+
+async def test_sse_reconnects_with_last_event_id_after_the_servers_retry(sse: Sse) -> None:
+    async with Running(feed("sse", sse.url, transport="sse", stale_after=5.0)) as run:
+        await run.rec.wait_kind(EventKind.CONNECTED)
+        await sse.queue.put(b"retry: 400\nid: 41\ndata: a\n\nid: 42\ndata: b\n\n")
+        await run.until(lambda: run.engine.feed_snapshot("sse").messages == 2)
+        await sse.queue.put(None)  # the server ends the stream
+        backoff = await run.rec.wait_kind(EventKind.RECONNECTING)
+        assert backoff.fields["delay_seconds"] >= 0.4
+        await run.until(lambda: len(sse.last_ids) == 2)
+        assert sse.last_ids == [None, "42"]
+
+
+class Health:
+    """A health endpoint whose reported age and status the test sets."""
+
+    def __init__(self) -> None:
+        self.age = 0.0
+        self.status = 200
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def handler(self, request: web.Request) -> web.Response:
+        if self.status != 200:
+            return web.Response(status=self.status, text="broken")
+        return web.json_response({"service": {"last_signal_age_seconds": self.age}})
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/health", self.handler)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/health"
+
+
+@pytest.fixture
+async def health() -> AsyncIterator[Health]:
+    server = Health()
+    await server.start()
+    yield server
+    assert server.runner is not None
+    await server.runner.cleanup()
+
+
+def poll_feed(health: Health) -> object:
+    return feed(
+        "svc",
+        health.url,
+        stale_after=1.0,
+        transport="http-poll",
+        poll_every=0.1,
+        age_field="service.last_signal_age_seconds",
+    )
+
+
+async def test_a_polled_service_with_young_data_is_live_and_old_data_goes_stale(
+    health: Health,
+) -> None:
+    async with Running(poll_feed(health)) as run:  # type: ignore[arg-type]
+        await run.until(lambda: run.state("svc") == "live")
+        health.age = 1.5  # the service answers, but its own data is past stale_after
+        stale = await run.rec.wait_kind(EventKind.STALE, timeout=3.0)
+        assert stale.age_seconds is not None and stale.age_seconds >= 1.0
+        health.age = 0.0
+        await run.rec.wait_kind(EventKind.RECOVERED, timeout=5.0)
+
+
+async def test_a_failing_health_endpoint_is_a_failure_then_stale(health: Health) -> None:
+    async with Running(poll_feed(health)) as run:  # type: ignore[arg-type]
+        await run.until(lambda: run.state("svc") == "live")
+        health.status = 500
+        error = await run.rec.wait(
+            lambda e: e.kind is EventKind.ERROR and e.fields.get("status") == 500
+        )
+        assert "HTTP 500" in (error.reason or "")
+        await run.rec.wait_kind(EventKind.STALE, timeout=3.0)
+
+
+async def test_an_unreachable_health_endpoint_fails_and_goes_stale() -> None:
+    from tests.live import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/health"
+    config = feed("svc", url, transport="http-poll", poll_every=0.1, age_field="age")
+    async with Running(config) as run:
+        error = await run.rec.wait_kind(EventKind.ERROR)
+        assert error.fields["kind"] == "refused"
+        await run.rec.wait_kind(EventKind.STALE)
+
+
+def append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as file:
+        file.write(text)
+
+
+async def test_a_log_file_is_live_while_it_grows_and_stale_when_it_stops(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("old history\n" * 100, encoding="utf-8")
+    config = feed("log", str(log), transport="file", path=str(log), reconnect_on_stale=False)
+    async with Running(config) as run:
+        await run.rec.wait_kind(EventKind.CONNECTED)
+        append(log, "one\ntwo\n")
+        await run.until(lambda: run.engine.feed_snapshot("log").messages == 2)
+        assert run.state("log") == "live"
+        await run.rec.wait_kind(EventKind.STALE)
+        assert run.engine.feed_snapshot("log").messages == 2  # history was not replayed
+
+
+@pytest.mark.parametrize("rotation", ["rename", "truncate"])
+async def test_a_log_file_is_followed_across_rotation(tmp_path: Path, rotation: str) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("", encoding="utf-8")
+    config = feed("log", str(log), stale_after=2.0, transport="file", path=str(log))
+    async with Running(config) as run:
+        await run.rec.wait_kind(EventKind.CONNECTED)
+        append(log, "before rotation\n")
+        await run.until(lambda: run.engine.feed_snapshot("log").messages == 1)
+        if rotation == "rename":
+            os.rename(log, tmp_path / "app.log.1")
+            log.write_text("", encoding="utf-8")
+        else:
+            log.write_text("", encoding="utf-8")  # truncate in place
+        await asyncio.sleep(0.3)
+        append(log, "after rotation\n")
+        await run.until(lambda: run.engine.feed_snapshot("log").messages == 2)
+        raw = run.engine.worker("log").monitor.recent_raw[-1][1]
+        assert raw == b"after rotation"
