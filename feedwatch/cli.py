@@ -111,7 +111,24 @@ def _parser() -> _Parser:
         help='the longest wait for any feed, like "30s" or "1m" (default: 30s)',
     )
     _add_history_commands(sub, common)
+    _add_presets_command(sub)
     return parser
+
+
+def _add_presets_command(sub: argparse._SubParsersAction[_Parser]) -> None:
+    presets = sub.add_parser(
+        "presets",
+        help="list the exchange presets, or show the [[feeds]] table one stands for",
+        description='List exchange presets for preset = "NAME" in a [[feeds]] table.',
+    )
+    actions = presets.add_subparsers(dest="preset_action", metavar="ACTION", parser_class=_Parser)
+    show = actions.add_parser("show", help="print the expanded [[feeds]] table of a preset")
+    show.add_argument("name", metavar="NAME")
+    show.add_argument(
+        "--symbols",
+        metavar="A,B",
+        help="comma-separated symbols (default: the preset's examples)",
+    )
 
 
 def _add_history_commands(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
@@ -177,6 +194,22 @@ def _cmd_init(path: Path | None) -> int:
         return EXIT_CONFIG
     print(f"wrote {written}")
     print(f"edit it, then run: feedwatch --config {written}")
+    return EXIT_OK
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    from feedwatch.config.presets import PRESETS, unknown_preset
+    from feedwatch.config.presets.render import expanded_toml, preset_list
+
+    if args.preset_action is None:
+        print(preset_list())
+        return EXIT_OK
+    preset = PRESETS.get(args.name)
+    if preset is None:
+        print(f"feedwatch: {unknown_preset(args.name)}", file=sys.stderr)
+        return EXIT_USAGE
+    symbols = [s.strip() for s in (args.symbols or "").split(",") if s.strip()]
+    print(expanded_toml(preset, symbols), end="")
     return EXIT_OK
 
 
@@ -282,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_check_config(args.config)
     if args.command == "check":
         return _cmd_probe(args.config, args.feed, args.timeout)
+    if args.command == "presets":
+        return _cmd_presets(args)
     if args.command in ("history", "incidents", "uptime"):
         return _cmd_history(parser, args)
     try:

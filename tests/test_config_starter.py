@@ -28,7 +28,7 @@ def test_every_commented_example_in_the_starter_loads_when_uncommented() -> None
     environ = {"FEED_TOKEN": "t", "FEED_API_KEY": "k", "FEEDWATCH_TOKEN": "s", "SLACK_HOOK": "h"}
     config = parse_config(text, None, environ)
     assert config.server.enabled
-    assert len(config.feeds) == 5
+    assert len(config.feeds) == 6
 
 
 def test_the_starter_documents_every_key() -> None:

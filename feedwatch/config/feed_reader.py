@@ -56,7 +56,7 @@ class FeedReader:
         self.nonempty(table.name, ("name",))
         url = self.location(table)
         headers = tuple((name, self.header(name, value)) for name, value in table.headers.items())
-        stale_after = self.seconds(table.stale_after, ("stale_after",))
+        stale_after, auto = self.threshold(table)
         channel_stale = None
         if table.channel_stale_after is not None:
             channel_stale = self.seconds(table.channel_stale_after, ("channel_stale_after",))
@@ -66,6 +66,7 @@ class FeedReader:
             name=table.name,
             url=url,
             stale_after=stale_after,
+            **auto,
             subscribe=self.subscribe(table.subscribe),
             headers=headers,
             channel_key=table.channel_key,
@@ -157,6 +158,39 @@ class FeedReader:
             if window is not None:
                 windows.append(window)
         return tuple(windows)
+
+    def threshold(self, table: schema.FeedTable) -> tuple[float, dict[str, Any]]:
+        """stale_after, and with "auto" its bounds; the bounds alone are a mistake worth naming."""
+        bounds = {
+            "auto_min": table.auto_min,
+            "auto_max": table.auto_max,
+            "auto_initial": table.auto_initial,
+        }
+        if table.stale_after != "auto":
+            for key, value in bounds.items():
+                if value is not None:
+                    self.report(
+                        (key,),
+                        f'applies only with stale_after = "auto", found stale_after = '
+                        f"{toml_repr(table.stale_after)}",
+                    )
+            return self.seconds(table.stale_after, ("stale_after",)), {}
+        floor = self.seconds(table.auto_min, ("auto_min",), 1.0)
+        ceiling = self.seconds(table.auto_max, ("auto_max",), 3600.0)
+        initial = self.seconds(table.auto_initial, ("auto_initial",), 60.0)
+        if floor > ceiling:
+            self.report(
+                ("auto_max",),
+                f"must be at least auto_min ({toml_repr(table.auto_min)}), "
+                f"found {toml_repr(table.auto_max)}",
+            )
+        elif not floor <= initial <= ceiling:
+            self.report(
+                ("auto_initial",),
+                f"must lie within auto_min and auto_max ({format_duration(floor)} to "
+                f"{format_duration(ceiling)}), found {toml_repr(table.auto_initial or '60s')}",
+            )
+        return initial, {"stale_after_auto": True, "auto_min": floor, "auto_max": ceiling}
 
     # -- values --------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from feedwatch.config.model import (
     ServerConfig,
     UiConfig,
 )
+from feedwatch.config.presets import PRESETS, expand, unknown_preset
 from feedwatch.config.problems import ConfigError, Problem, Segments
 from feedwatch.config.shape import ShapeChecker
 from feedwatch.config.syntax_errors import syntax_problem
@@ -110,6 +111,7 @@ class _ConfigReader:
         self.shape = ShapeChecker(self.report)
 
     def read(self) -> tuple[tuple[FeedConfig, ...], ServerConfig]:
+        self.apply_presets()
         self.shape.check_table(self.raw, schema.ConfigFile, ())
         feeds: list[FeedConfig] = []
         for index, raw_feed in enumerate(self.feeds):
@@ -125,6 +127,37 @@ class _ConfigReader:
                 '("feedwatch init" writes a commented example)',
             )
         return tuple(feeds), self.read_server()
+
+    def apply_presets(self) -> None:
+        """Merge each feed's preset keys under its own, so both are checked the same way."""
+        for index, raw in enumerate(self.feeds):
+            if isinstance(raw, dict):
+                self.feeds[index] = self.preset_feed(raw, ("feeds", index))
+        if self.feeds:
+            self.raw = {**self.raw, "feeds": self.feeds}
+
+    def preset_feed(self, raw: dict[str, Any], at: Segments) -> dict[str, Any]:
+        name, symbols = raw.get("preset"), raw.get("symbols")
+        if name is None:
+            if symbols is not None:
+                self.report((*at, "symbols"), "has no effect without preset")
+            return raw
+        if not isinstance(name, str):
+            return raw  # the shape pass reports the type
+        preset = PRESETS.get(name)
+        if preset is None:
+            self.report((*at, "preset"), unknown_preset(name))
+            return raw
+        if symbols is None:
+            example = ", ".join(f'"{symbol}"' for symbol in preset.example_symbols)
+            self.report((*at, "symbols"), f"required with preset {name!r}, like [{example}]")
+            return raw
+        if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
+            return raw  # the shape pass reports the type
+        if not symbols or not all(symbol.strip() for symbol in symbols):
+            self.report((*at, "symbols"), "expected at least one symbol, none of them empty")
+            return raw
+        return expand(preset, symbols, raw)
 
     def read_feed(self, raw: dict[str, Any], at: Segments) -> FeedConfig | None:
         """Check a feed's meaning even when some keys are malformed, so one pass finds it all."""

@@ -92,6 +92,12 @@ class FeedConfig:
     replies: tuple[ReplyRule, ...] = ()
     backoff: BackoffSpec = field(default_factory=BackoffSpec)
     storm: StormSpec = field(default_factory=StormSpec)
+    # stale_after = "auto": learned from the feed's gaps (4 x p99 per hour of the week),
+    # held within [auto_min, auto_max]; stale_after is then auto_initial, used until enough
+    # gaps are seen.
+    stale_after_auto: bool = False
+    auto_min: float = 1.0
+    auto_max: float = 3600.0
     # Channel staleness threshold; defaults to the feed's stale_after.
     channel_stale_after: float | None = None
     # What a stale feed or channel does besides reporting itself.

@@ -69,6 +69,9 @@ class ScheduleTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: str
+    # Filled in before this struct is read: the loader merges the preset's keys in.
+    preset: str | None = None
+    symbols: list[str] = []
     url: str | None = None
     stale_after: Duration
     transport: str = "websocket"
@@ -80,6 +83,9 @@ class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     channel_key: str | None = None
     channels: list[str] = []
     channel_stale_after: Duration | None = None
+    auto_min: Duration | None = None
+    auto_max: Duration | None = None
+    auto_initial: Duration | None = None
     reconnect_on_stale: bool = True
     reconnect_on_channel_stale: bool = False
     max_size: Size | None = None

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from feedwatch.config.model import Config, FeedConfig
@@ -77,6 +77,21 @@ class Engine:
                 # Wall time to the monotonic clock; data "from the future" (a clock that
                 # stepped back) counts as now.
                 worker.monitor.carry_over(channel, now - max(0.0, wall - when), started)
+
+    def seed_learned(self, profiles: Mapping[str, Iterable[tuple[int, int, int]]]) -> None:
+        """Give each stale_after = "auto" feed the gap profile an earlier run learned."""
+        for feed, rows in profiles.items():
+            worker = self.workers.get(feed)
+            if worker is not None and worker.monitor.learned is not None:
+                worker.monitor.learned.seed(rows)
+
+    def learned_profiles(self) -> dict[str, list[tuple[int, int, int]]]:
+        """(hour bucket, bin, count) rows of every learning feed, to keep across restarts."""
+        return {
+            name: w.monitor.learned.profile.rows()
+            for name, w in self.workers.items()
+            if w.monitor.learned is not None
+        }
 
     async def start(self) -> None:
         """Start every worker (idempotent)."""
@@ -226,6 +241,7 @@ class Engine:
             silence=m.silence.active,
             down=m.down.active,
             max_silence=m.config.max_silence,
+            learned=None if m.learned is None else m.learned.current.reason,
             **self._content_facts(m),
         )
 

@@ -24,6 +24,7 @@ from feedwatch.engine.clock import Clock, Timer
 from feedwatch.engine.conditions import DownClock, ScheduleKeeper, SilenceClock, StormClock
 from feedwatch.engine.content import ContentWatch
 from feedwatch.engine.events import Event, EventKind
+from feedwatch.engine.learned import LearnedThreshold
 from feedwatch.engine.schedule import Regime, window_label
 from feedwatch.engine.watch import Watch
 
@@ -83,6 +84,11 @@ class FeedMonitor:
         self.content = (
             ContentWatch(config, clock, self.emit, request_reconnect)
             if ContentWatch.wanted(config)
+            else None
+        )
+        self.learned = (
+            LearnedThreshold(config, clock, self.emit, self._learned_threshold)
+            if config.stale_after_auto
             else None
         )
         for key in config.channels:
@@ -201,6 +207,8 @@ class FeedMonitor:
     def start(self) -> None:
         """Begin watching: the first deadline counts from now."""
         self._started = True
+        if self.learned is not None:
+            self.learned.start()
         change = self.schedule.start()
         if change is not None:
             self._announce_regime(change[1])
@@ -332,6 +340,12 @@ class FeedMonitor:
         self.bytes += size
         self.recent_raw.append((now, raw))
         watch = self.watch
+        learned = self.learned
+        if learned is not None:
+            last = watch.last_data
+            # A gap that spans a pause, a quiet window or a restart says nothing of the feed.
+            if last is not None and last >= watch.since and not watch.carried:
+                learned.profile.add(now - last)
         previous = watch.record(now)
         if previous is not None:
             self._recover(watch, now, previous)
@@ -429,8 +443,20 @@ class FeedMonitor:
         elif old is not None and old.quiet:
             self._open_window(self.clock.monotonic())
 
+    @property
+    def base_stale_after(self) -> float:
+        """The threshold outside schedule windows: as configured, or as learned."""
+        return self.config.stale_after if self.learned is None else self.learned.current.seconds
+
+    def _learned_threshold(self, seconds: float) -> None:
+        """The learned value moved: it applies unless a schedule window sets its own."""
+        regime = self.schedule.regime
+        if regime is None or regime.stale_after is None:
+            self._set_threshold(seconds)
+
     def _announce_regime(self, regime: Regime) -> None:
-        threshold = self.config.stale_after if regime.stale_after is None else regime.stale_after
+        base = self.base_stale_after
+        threshold = base if regime.stale_after is None else regime.stale_after
         label = window_label(regime.window)
         where = "outside every window" if regime.window is None else label
         self.emit(
@@ -464,6 +490,8 @@ class FeedMonitor:
         self.storm.stop()
         if self.content is not None:
             self.content.stop()
+        if self.learned is not None:
+            self.learned.stop()
         if self._rate_timer is not None:
             self._rate_timer.cancel()
             self._rate_timer = None

@@ -69,6 +69,9 @@ class FeedSnapshot:
     silence: bool = False  # no data for max_silence (outside quiet)
     down: bool = False  # could not connect for down_after
     max_silence: float | None = None
+    # stale_after = "auto": the learned threshold's reason ("4 x p99 of 1,203 gaps in ..."),
+    # None on a feed with a fixed threshold.
+    learned: str | None = None
     # Content signals (None / zero when the feed does not ask for them).
     lagging: bool = False
     frozen: bool = False

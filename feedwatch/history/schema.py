@@ -88,10 +88,27 @@ def _v2_incidents(db: sqlite3.Connection) -> None:
             log.on_event(event)
 
 
+def _v3_gap_profiles(db: sqlite3.Connection) -> None:
+    """stale_after = "auto" keeps what it learned: gap counts per hour of the week and bin."""
+    _run(
+        db,
+        """
+        CREATE TABLE gap_profiles (
+            feed TEXT NOT NULL,
+            bucket INTEGER NOT NULL,
+            bin INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (feed, bucket, bin)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
 # MIGRATIONS[n] brings a file at version n to version n + 1.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_events_sessions_last_data,
     _v2_incidents,
+    _v3_gap_profiles,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -25,13 +25,15 @@ from feedwatch.history.incidents import INCIDENT_COLUMNS, Incident, row_incident
 from feedwatch.history.lock import WriterLock, command_line
 from feedwatch.history.rows import EVENT_COLUMNS, row_event
 from feedwatch.history.schema import HistoryError, connect_reader, connect_writer
-from feedwatch.history.writer import LastData, SessionEnd, SessionStart, Writer
+from feedwatch.history.writer import GapProfiles, LastData, SessionEnd, SessionStart, Writer
 
 log = logging.getLogger(__name__)
 
 HISTORY_FILE = "history.db"
 # How often the last data time of every feed and channel is sampled (its resolution).
 LAST_DATA_EVERY = 1.0
+# How often learned gap profiles (stale_after = "auto") are saved; also at close.
+GAP_PROFILES_EVERY = 300.0
 # A sampled time that moved less than this is the same data message (float noise).
 _SAME_DATA = 1e-3
 
@@ -71,6 +73,7 @@ class HistoryStore:
         self._timer: Timer | None = None
         self._sampled: dict[tuple[str, str | None], float] = {}
         self._session_start: float | None = None
+        self._profiles_due = 0.0
         self._closed = False
 
     @classmethod
@@ -120,6 +123,8 @@ class HistoryStore:
             return
         self._engine = engine
         self._session_start = self._now()
+        engine.seed_learned(self.gap_profiles())  # what earlier runs learned is not forgotten
+        self._profiles_due = engine.clock.monotonic() + GAP_PROFILES_EVERY
         self._writer.offer(SessionStart(self._session_start, tuple(engine.workers)))
         self._unsubscribe = engine.bus.subscribe(self._writer.offer)
         self._schedule_sample()
@@ -138,6 +143,7 @@ class HistoryStore:
         if self._writer is not None:
             if self._engine is not None:
                 self._sample_last_data()
+                self._save_gap_profiles()
                 self._writer.offer(SessionEnd(self._now()))
             self._writer.stop()
         self._session_start = None
@@ -163,6 +169,10 @@ class HistoryStore:
 
     def _tick(self) -> None:
         self._sample_last_data()
+        assert self._engine is not None
+        if self._engine.clock.monotonic() >= self._profiles_due:
+            self._profiles_due += GAP_PROFILES_EVERY
+            self._save_gap_profiles()
         if not self._closed:
             self._schedule_sample()
 
@@ -184,6 +194,14 @@ class HistoryStore:
                     changed.append((feed.name, channel, ts))
         if changed:
             self._writer.offer(LastData(tuple(changed)))
+
+    def _save_gap_profiles(self) -> None:
+        assert self._engine is not None and self._writer is not None
+        profiles = self._engine.learned_profiles()
+        if profiles:
+            self._writer.offer(
+                GapProfiles(tuple((feed, tuple(rows)) for feed, rows in profiles.items()))
+            )
 
     # -- reading ----------------------------------------------------------------
 
@@ -243,6 +261,15 @@ class HistoryStore:
         """(feed, channel or None) -> unix time of the last data seen, to within a second."""
         rows = self._query("SELECT feed, channel, ts FROM last_data")
         return {(feed, channel or None): ts for feed, channel, ts in rows}
+
+    def gap_profiles(self) -> dict[str, list[tuple[int, int, int]]]:
+        """feed -> (hour bucket, bin, count) rows learned by stale_after = "auto"."""
+        profiles: dict[str, list[tuple[int, int, int]]] = {}
+        for feed, bucket, index, count in self._query(
+            "SELECT feed, bucket, bin, count FROM gap_profiles"
+        ):
+            profiles.setdefault(feed, []).append((bucket, index, count))
+        return profiles
 
     def feeds(self) -> list[str]:
         """Every feed the file mentions, by name."""

@@ -41,6 +41,13 @@ class LastData:
 
 
 @dataclass(frozen=True, slots=True)
+class GapProfiles:
+    """Each learning feed's whole gap profile: (feed, ((hour bucket, bin, count), ...))."""
+
+    values: tuple[tuple[str, tuple[tuple[int, int, int], ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SessionStart:
     ts: float
     feeds: tuple[str, ...]  # the feeds this session watches
@@ -60,7 +67,7 @@ class _Stop:
     pass
 
 
-Item = Event | LastData | SessionStart | SessionEnd | Flush | _Stop
+Item = Event | LastData | GapProfiles | SessionStart | SessionEnd | Flush | _Stop
 _CONTROL = (Flush, _Stop)
 
 
@@ -170,6 +177,8 @@ class Writer(threading.Thread):
                     self._incidents.on_event(item)
                 elif isinstance(item, LastData):
                     self._last_data(item)
+                elif isinstance(item, GapProfiles):
+                    self._gap_profiles(item)
                 elif isinstance(item, SessionStart):
                     self._start_session(item)
                 elif isinstance(item, SessionEnd) and self.session is not None:
@@ -226,6 +235,14 @@ class Writer(threading.Thread):
         )
         for feed, channel, ts in item.values:
             self._incidents.on_last_data(feed, channel, ts)
+
+    def _gap_profiles(self, item: GapProfiles) -> None:
+        for feed, rows in item.values:
+            self._db.execute("DELETE FROM gap_profiles WHERE feed = ?", (feed,))
+            self._db.executemany(
+                "INSERT INTO gap_profiles (feed, bucket, bin, count) VALUES (?, ?, ?, ?)",
+                [(feed, *row) for row in rows],
+            )
 
     def _prune(self) -> None:
         """Forget what is older than the retention; open incidents are never pruned."""

@@ -87,6 +87,8 @@ def stats_facts(feed: FeedSnapshot) -> Content:
         ("Reconnects", f"{feed.reconnects}" + (" (storm)" if feed.storm else "")),
         ("Data age", _age(feed.last_data_age, f"of {seconds(feed.stale_after)} allowed")),
     ]
+    if feed.learned is not None:
+        rows.append(("stale_after", f"{seconds(feed.stale_after)} (learned: {feed.learned})"))
     if feed.lag_p50 is not None and feed.lag_max is not None:
         late = " (lagging)" if feed.lagging else ""
         rows.append(("Lag", f"{seconds(feed.lag_p50)} p50 · {seconds(feed.lag_max)} max{late}"))

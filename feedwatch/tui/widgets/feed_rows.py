@@ -116,7 +116,7 @@ def cell_key(spec: RowSpec, column: str, width: int) -> tuple[object, ...]:
     feed, ch = spec.feed, spec.channel
     used = usage(spec)
     if column == "name":
-        return (spec.key,)
+        return (spec.key, feed.learned is not None)
     if column == "state":
         return (spec.key, ch.state if ch else feed.state)
     if column == "age":
@@ -143,7 +143,10 @@ def draw_cell(spec: RowSpec, column: str, width: int, p: Palette) -> Text:
     used = usage(spec)
     if column == "name":
         label, style = (f"  └ {ch.key}", p.muted) if ch else (feed.name, p.text)
-        return Text(label, style=style, overflow="ellipsis", no_wrap=True)
+        name = Text(label, style=style, overflow="ellipsis", no_wrap=True)
+        if ch is None and feed.learned is not None:
+            name.append(" auto", style=p.muted)  # stale_after is learned: the detail says how
+        return name
     if column == "state":
         return cells.state_cell(ch.state if ch else feed.state, p)
     if column == "age":

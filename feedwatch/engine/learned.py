@@ -1,0 +1,251 @@
+"""stale_after = "auto": a threshold learned from the feed's own gaps, per hour of the week.
+
+Each data gap lands in a fixed log-scale histogram (a counter per bin), so learning
+costs one logarithm and two increments per message and the memory is bounded: 192
+bins per hour of the week (168 of them) plus one for the whole feed. The p99 is read
+from the bins (to within one bin, about 9 %) and turned into a threshold by the same
+3-5 x p99 rule ``suggest`` offers, then held between ``auto_min`` and ``auto_max``.
+
+Hours of the week are local time in the feed's schedule timezone (its first window's),
+else UTC, so a market's quiet nights learn longer thresholds than its busy days.
+An hour with too few gaps borrows the feed-wide figure; with too few of those too,
+the threshold stays at ``auto_initial``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from feedwatch.config.durations import format_duration
+from feedwatch.config.model import FeedConfig
+from feedwatch.engine.clock import Clock, Deadline
+from feedwatch.engine.conditions import Emit
+from feedwatch.engine.events import EventKind
+from feedwatch.engine.suggest import FACTOR, suggest_threshold
+
+# Gaps an hour (or the whole feed) needs before its p99 is trusted.
+MIN_GAPS = 200
+HOURS_OF_WEEK = 168
+FEED_WIDE = HOURS_OF_WEEK  # the bucket index of the feed-wide histogram
+# Bins: 8 per doubling from 1 ms, 24 doublings (up to about 4.7 hours); the ends clamp.
+_FLOOR = 0.001
+_PER_DOUBLING = 8
+BINS = 24 * _PER_DOUBLING
+# Past this many gaps a histogram halves its counts, so old traffic fades and nothing grows.
+_HALVE_AT = 1_000_000
+# A learned value moves the threshold (and says so) only when it changes by more than this.
+CHANGE = 0.10
+# How often the threshold is worked out again; at whole minutes, so every hour starts on time.
+RELEARN_EVERY = 60.0
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def bin_of(gap: float) -> int:
+    """The histogram bin a gap falls in (values outside the range land in the end bins)."""
+    if gap <= _FLOOR:
+        return 0
+    return min(BINS - 1, int(math.log2(gap / _FLOOR) * _PER_DOUBLING))
+
+
+def bin_upper(index: int) -> float:
+    """The upper edge of a bin: the p99 read from a histogram never understates the gap."""
+    return _FLOOR * math.pow(2.0, (index + 1) / _PER_DOUBLING)
+
+
+class GapHistogram:
+    """Counts of gaps per log-scale bin."""
+
+    __slots__ = ("counts", "total")
+
+    def __init__(self) -> None:
+        self.counts = [0] * BINS
+        self.total = 0
+
+    def add_bin(self, index: int, count: int = 1) -> None:
+        self.counts[index] += count
+        self.total += count
+        if self.total >= _HALVE_AT:
+            self.counts = [c // 2 for c in self.counts]
+            self.total = sum(self.counts)
+
+    def percentile(self, q: float) -> float | None:
+        """The q-th percentile gap, to within one bin (its upper edge); None when empty."""
+        if not self.total:
+            return None
+        rank = max(1, math.ceil(q / 100.0 * self.total))
+        seen = 0
+        for index, count in enumerate(self.counts):
+            seen += count
+            if seen >= rank:
+                return bin_upper(index)
+        return bin_upper(BINS - 1)  # pragma: no cover - seen reaches total above
+
+
+def hour_of_week(wall: float, zone: ZoneInfo) -> int:
+    """0 = Monday 00:00-01:00 ... 167 = Sunday 23:00-24:00, in ``zone``."""
+    local = datetime.fromtimestamp(wall, zone)
+    return local.weekday() * 24 + local.hour
+
+
+def hour_label(bucket: int) -> str:
+    """How an hour of the week reads on screen: "Tue 14:00-15:00", with an en dash."""
+    day, hour = divmod(bucket, 24)
+    return f"{_DAY_NAMES[day]} {hour:02d}:00–{(hour + 1) % 24:02d}:00"  # noqa: RUF001
+
+
+@dataclass(frozen=True)
+class Learned:
+    """A learned threshold and the evidence behind it."""
+
+    seconds: float
+    reason: str  # for people: "4 x p99 of 1,203 gaps in Tue 14:00-15:00 (UTC)"
+    learned: bool  # False while the conservative default stands
+    p99: float | None = None
+    gaps: int = 0
+
+
+class GapProfile:
+    """The learned gap distribution of one feed: per hour of the week and feed-wide."""
+
+    def __init__(
+        self,
+        floor: float,
+        ceiling: float,
+        initial: float,
+        timezone: str | None = None,
+        min_gaps: int = MIN_GAPS,
+    ) -> None:
+        self.floor = floor
+        self.ceiling = ceiling
+        self.initial = min(ceiling, max(floor, initial))
+        self.zone = ZoneInfo(timezone or "UTC")
+        self.zone_name = timezone or "UTC"
+        self.min_gaps = min_gaps
+        self.hours: dict[int, GapHistogram] = {}
+        self.feed_wide = GapHistogram()
+        self.bucket = 0
+        self._current = self._hour(0)
+
+    def _hour(self, bucket: int) -> GapHistogram:
+        histogram = self.hours.get(bucket)
+        if histogram is None:
+            histogram = self.hours[bucket] = GapHistogram()
+        return histogram
+
+    def add(self, gap: float) -> None:
+        """One data gap, counted in the current hour and feed-wide (the hot path)."""
+        index = bin_of(gap)
+        self._current.add_bin(index)
+        self.feed_wide.add_bin(index)
+
+    def move_to(self, wall: float) -> int:
+        """Count further gaps in the hour of the week ``wall`` falls in; returns it."""
+        bucket = hour_of_week(wall, self.zone)
+        if bucket != self.bucket:
+            self.bucket = bucket
+            self._current = self._hour(bucket)
+        return bucket
+
+    def threshold(self) -> Learned:
+        """The threshold for the current hour: its own p99, else the feed's, else the default."""
+        where = f"{hour_label(self.bucket)} ({self.zone_name})"
+        hour = self.hours.get(self.bucket)
+        if hour is not None and hour.total >= self.min_gaps:
+            return self._from(hour, f"in {where}")
+        if self.feed_wide.total >= self.min_gaps:
+            have = 0 if hour is None else hour.total
+            return self._from(self.feed_wide, f"feed-wide ({where} has {have:,})")
+        return Learned(
+            self.initial,
+            f"auto_initial {format_duration(self.initial)} until {self.min_gaps:,} gaps "
+            f"(have {self.feed_wide.total:,})",
+            learned=False,
+            gaps=self.feed_wide.total,
+        )
+
+    def _from(self, histogram: GapHistogram, where: str) -> Learned:
+        p99 = histogram.percentile(99)
+        suggestion = suggest_threshold(p99, self.initial, histogram.total)
+        assert p99 is not None and suggestion is not None  # total >= min_gaps > 0
+        seconds = min(self.ceiling, max(self.floor, suggestion.seconds))
+        bound = ""
+        if seconds != suggestion.seconds:
+            name = "auto_min" if seconds == self.floor else "auto_max"
+            bound = f", held at {name} {format_duration(seconds)}"
+        reason = f"{FACTOR:g} × p99 of {histogram.total:,} gaps {where}{bound}"  # noqa: RUF001
+        return Learned(seconds, reason, learned=True, p99=p99, gaps=histogram.total)
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def rows(self) -> list[tuple[int, int, int]]:
+        """(bucket, bin, count) of every non-empty bin; ``FEED_WIDE`` is the feed-wide one."""
+        items = [*self.hours.items(), (FEED_WIDE, self.feed_wide)]
+        return [(b, i, c) for b, h in items for i, c in enumerate(h.counts) if c]
+
+    def seed(self, rows: Iterable[tuple[int, int, int]]) -> None:
+        """Take counts saved by an earlier run, so a restart does not forget what it learned."""
+        for bucket, index, count in rows:
+            if not (0 <= index < BINS and count > 0):
+                continue
+            if bucket == FEED_WIDE:
+                self.feed_wide.add_bin(index, count)
+            elif 0 <= bucket < HOURS_OF_WEEK:
+                self._hour(bucket).add_bin(index, count)
+
+
+class LearnedThreshold:
+    """The learning behind stale_after = "auto": a minute timer reads the profile and moves
+    the threshold when the learned value changes by more than ``CHANGE``."""
+
+    def __init__(
+        self,
+        config: FeedConfig,
+        clock: Clock,
+        emit: Emit,
+        apply: Callable[[float], None],
+    ) -> None:
+        timezone = config.schedule[0].timezone if config.schedule else None
+        self.profile = GapProfile(config.auto_min, config.auto_max, config.stale_after, timezone)
+        self.current = self.profile.threshold()
+        self._clock = clock
+        self._emit = emit
+        self._apply = apply
+        self._timer = Deadline(clock, self._tick)
+
+    def start(self) -> None:
+        self._tick()
+
+    def stop(self) -> None:
+        self._timer.disarm()
+
+    def seed(self, rows: Iterable[tuple[int, int, int]]) -> None:
+        """Counts from an earlier run, applied at once (before or after ``start``)."""
+        self.profile.seed(rows)
+        self.profile.move_to(self._clock.time())
+        self.relearn()
+
+    def _tick(self) -> None:
+        wall = self._clock.time()
+        self.profile.move_to(wall)
+        self.relearn()
+        self._timer.rearm(self._clock.monotonic() + (RELEARN_EVERY - wall % RELEARN_EVERY))
+
+    def relearn(self) -> None:
+        """Read the profile again; a change past ``CHANGE`` moves the threshold, with one event."""
+        new, old = self.profile.threshold(), self.current
+        if abs(new.seconds - old.seconds) <= CHANGE * old.seconds:
+            self.current = replace(new, seconds=old.seconds)  # fresher evidence, same threshold
+            return
+        self.current = new
+        self._emit(
+            EventKind.THRESHOLD_CHANGED,
+            reason=f"learned: {new.reason}",
+            old_seconds=old.seconds,
+            new_seconds=new.seconds,
+            learned=True,
+        )
+        self._apply(new.seconds)

@@ -1,0 +1,155 @@
+"""Each shipped preset against a local server that speaks its exchange's documented shapes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import pytest
+
+from feedwatch.config.loader import parse_config
+from feedwatch.config.model import FeedConfig
+from feedwatch.demo.exchanges.binance import BinanceCombined
+from feedwatch.demo.exchanges.bybit import BybitPublic
+from feedwatch.demo.exchanges.okx import OkxPublic
+from feedwatch.demo.simulator import Simulator
+from feedwatch.engine.events import EventKind
+from feedwatch.engine.snapshot import FeedSnapshot
+from tests.live import FAST_BACKOFF, Running
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    simulator = Simulator(seed=5)
+    simulator.add("/stream", BinanceCombined(rate=40))
+    simulator.add("/fstream", BinanceCombined(rate=40))
+    simulator.add("/shutdown", BinanceCombined(rate=40, shutdown_after=0.4))
+    simulator.add("/bybit", BybitPublic(rate=40, ping_timeout=0.4))
+    simulator.add("/okx", OkxPublic(rate=40, ping_timeout=0.4))
+    simulator.add("/okx-upgrade", OkxPublic(rate=40, ping_timeout=0.4, notice_after=0.4))
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def preset_feed(preset: str, symbols: list[str], url: str, **explicit: str) -> FeedConfig:
+    """The feed a user gets from the preset, with url (and any key) written explicitly."""
+    extra = "".join(f"{key} = {json.dumps(value)}\n" for key, value in explicit.items())
+    text = (
+        f'[[feeds]]\nname = "{preset}"\npreset = "{preset}"\nsymbols = {json.dumps(symbols)}\n'
+        f'stale_after = "1s"\nurl = "{url}"\n{extra}'
+    )
+    feed = parse_config(text, None, {}).feeds[0]
+    # Test-sized timings; the ping's text is still the preset's.
+    ping = replace(feed.ping, every=0.1) if feed.ping is not None else None
+    return replace(feed, ping=ping, backoff=FAST_BACKOFF)
+
+
+def channel_keys(run: Running, name: str) -> set[str]:
+    return {channel.key for channel in run.engine.feed_snapshot(name).channels}
+
+
+async def streaming(run: Running, name: str, channels: int, heartbeats: int = 0) -> FeedSnapshot:
+    """The feed once every channel has carried data (and enough heartbeats have come)."""
+    await run.until(lambda: len(channel_keys(run, name)) == channels)
+    await run.until(lambda: run.engine.feed_snapshot(name).data_messages > 20)
+    await run.until(lambda: run.engine.feed_snapshot(name).heartbeats >= heartbeats)
+    return run.engine.feed_snapshot(name)
+
+
+async def test_binance_spot_tracks_each_stream_with_event_time_and_trade_ids(
+    sim: Simulator,
+) -> None:
+    url = sim.base_url + "/stream?streams=btcusdt@trade"
+    feed = preset_feed("binance-spot", ["btcusdt"], url)
+    assert feed.sequence == "data.t"  # one symbol: its trade ids are consecutive
+    async with Running(feed) as run:
+        await run.until(lambda: run.engine.feed_snapshot("binance-spot").data_messages > 20)
+        snap = run.engine.feed_snapshot("binance-spot")
+        assert str(snap.state) == "live"
+        assert channel_keys(run, "binance-spot") == {"btcusdt@trade"}
+        assert snap.lag_p50 is not None and abs(snap.lag_p50) < 1.0
+        assert snap.missed_messages == 0 and not run.rec.of(EventKind.GAP)
+
+
+async def test_binance_spot_builds_the_combined_stream_url_from_symbols(sim: Simulator) -> None:
+    default = parse_config(
+        '[[feeds]]\nname = "b"\npreset = "binance-spot"\nsymbols = ["BTCUSDT", "ethusdt"]\n'
+        'stale_after = "5s"\n',
+        None,
+        {},
+    ).feeds[0]
+    assert default.url == (
+        "wss://stream.binance.com:9443/stream?streams=btcusdt@trade/ethusdt@trade"
+    )
+    assert default.sequence is None  # two symbols' trade ids interleave
+    # The same streams against the local server: both channels live, data classified as data.
+    url = sim.base_url + "/stream?" + default.url.partition("?")[2]
+    feed = preset_feed("binance-spot", ["BTCUSDT", "ethusdt"], url)
+    async with Running(feed) as run:
+        await run.until(lambda: len(channel_keys(run, "binance-spot")) == 2)
+        assert channel_keys(run, "binance-spot") == {"btcusdt@trade", "ethusdt@trade"}
+        assert run.engine.feed_snapshot("binance-spot").heartbeats == 0
+
+
+async def test_binance_futures_reads_aggregate_trades(sim: Simulator) -> None:
+    url = sim.base_url + "/fstream?streams=btcusdt@aggTrade/ethusdt@aggTrade"
+    feed = preset_feed("binance-futures", ["btcusdt", "ethusdt"], url)
+    async with Running(feed) as run:
+        snap = await streaming(run, "binance-futures", 2)
+        assert snap.lag_p50 is not None
+        assert str(snap.state) == "live"
+
+
+async def test_binance_server_shutdown_is_a_planned_close(sim: Simulator) -> None:
+    url = sim.base_url + "/shutdown?streams=btcusdt@trade"
+    async with Running(preset_feed("binance-spot", ["btcusdt"], url)) as run:
+        notice = await run.rec.wait_kind(EventKind.PLANNED_CLOSE)
+        await run.rec.wait(lambda e: e.kind is EventKind.CONNECTED and e.seq > notice.seq)
+
+
+async def test_bybit_subscribes_pings_and_counts_pongs_as_heartbeats(sim: Simulator) -> None:
+    feed = preset_feed("bybit", ["btcusdt", "ETHUSDT"], sim.url("/bybit"))
+    async with Running(feed) as run:
+        snap = await streaming(run, "bybit", 2, heartbeats=5)
+        assert snap.ignored >= 1  # the subscribe acknowledgement
+        assert snap.lag_p50 is not None
+        assert channel_keys(run, "bybit") == {"publicTrade.BTCUSDT", "publicTrade.ETHUSDT"}
+        stats = sim.stats("/bybit")
+        assert json.loads(stats.subscribes[0]) == {
+            "op": "subscribe",
+            "args": ["publicTrade.BTCUSDT", "publicTrade.ETHUSDT"],
+        }
+        # Pings kept the server (which closes after 0.4 s without one) happy.
+        assert stats.connections == 1 and stats.app_pings >= 5
+
+
+async def test_bybit_closes_when_the_preset_ping_is_overridden_away(sim: Simulator) -> None:
+    feed = replace(preset_feed("bybit", ["BTCUSDT"], sim.url("/bybit")), ping=None)
+    async with Running(feed) as run:
+        await run.rec.wait_kind(EventKind.DISCONNECTED)
+        # The server hung up for want of a ping, and the engine had to come back.
+        await run.until(lambda: sim.stats("/bybit").connections >= 2)
+        assert sim.stats("/bybit").app_pings == 0
+
+
+async def test_okx_pings_with_text_and_tracks_instruments(sim: Simulator) -> None:
+    feed = preset_feed("okx", ["BTC-USDT", "eth-usdt"], sim.url("/okx"))
+    async with Running(feed) as run:
+        snap = await streaming(run, "okx", 2, heartbeats=5)
+        assert channel_keys(run, "okx") == {"BTC-USDT", "ETH-USDT"}
+        assert snap.ignored >= 2  # one subscribe event per instrument
+        assert snap.lag_p50 is not None  # data.0.ts, a string of milliseconds
+        stats = sim.stats("/okx")
+        assert json.loads(stats.subscribes[0])["args"][1] == {
+            "channel": "trades",
+            "instId": "ETH-USDT",
+        }
+        assert stats.connections == 1 and stats.app_pings >= 5
+
+
+async def test_okx_service_upgrade_notice_is_a_planned_close(sim: Simulator) -> None:
+    async with Running(preset_feed("okx", ["BTC-USDT"], sim.url("/okx-upgrade"))) as run:
+        notice = await run.rec.wait_kind(EventKind.PLANNED_CLOSE)
+        await run.rec.wait(lambda e: e.kind is EventKind.CONNECTED and e.seq > notice.seq)
