@@ -11,7 +11,11 @@ import pytest
 from feedwatch.config.loader import parse_config
 from feedwatch.config.model import FeedConfig
 from feedwatch.demo.exchanges.binance import BinanceCombined
+from feedwatch.demo.exchanges.bitfinex import BitfinexPublic
 from feedwatch.demo.exchanges.bybit import BybitPublic
+from feedwatch.demo.exchanges.coinbase import CoinbaseAdvanced, CoinbaseExchange
+from feedwatch.demo.exchanges.deribit import DeribitV2
+from feedwatch.demo.exchanges.kraken import KrakenV1, KrakenV2
 from feedwatch.demo.exchanges.okx import OkxPublic
 from feedwatch.demo.simulator import Simulator
 from feedwatch.engine.events import EventKind
@@ -28,6 +32,15 @@ async def sim() -> AsyncIterator[Simulator]:
     simulator.add("/bybit", BybitPublic(rate=40, ping_timeout=0.4))
     simulator.add("/okx", OkxPublic(rate=40, ping_timeout=0.4))
     simulator.add("/okx-upgrade", OkxPublic(rate=40, ping_timeout=0.4, notice_after=0.4))
+    simulator.add(
+        "/coinbase", CoinbaseExchange(rate=40, heartbeat_every=0.05, subscribe_within=0.3)
+    )
+    simulator.add("/kraken-v2", KrakenV2(rate=40, heartbeat_every=0.05))
+    simulator.add("/deribit", DeribitV2(rate=40, interval=0.1, reply_within=0.2))
+    simulator.add("/bitfinex", BitfinexPublic(rate=40, heartbeat_every=0.05))
+    simulator.add("/bitfinex-restart", BitfinexPublic(rate=40, restart_after=0.4))
+    simulator.add("/kraken", KrakenV1(rate=40, heartbeat_every=0.05))
+    simulator.add("/advanced", CoinbaseAdvanced(rate=40, heartbeat_every=0.05, quiet_close=0.4))
     await simulator.start()
     yield simulator
     await simulator.stop()
@@ -122,7 +135,9 @@ async def test_bybit_subscribes_pings_and_counts_pongs_as_heartbeats(sim: Simula
             "args": ["publicTrade.BTCUSDT", "publicTrade.ETHUSDT"],
         }
         # Pings kept the server (which closes after 0.4 s without one) happy.
-        assert stats.connections == 1 and stats.app_pings >= 5
+        # The server counts pings as they land: wait for them, then check.
+        await run.until(lambda: sim.stats("/bybit").app_pings >= 5)
+        assert sim.stats("/bybit").connections == 1
 
 
 async def test_bybit_closes_when_the_preset_ping_is_overridden_away(sim: Simulator) -> None:
@@ -146,10 +161,155 @@ async def test_okx_pings_with_text_and_tracks_instruments(sim: Simulator) -> Non
             "channel": "trades",
             "instId": "ETH-USDT",
         }
-        assert stats.connections == 1 and stats.app_pings >= 5
+        # The server counts pings as they land: wait for them, then check.
+        await run.until(lambda: sim.stats("/okx").app_pings >= 5)
+        assert sim.stats("/okx").connections == 1
 
 
 async def test_okx_service_upgrade_notice_is_a_planned_close(sim: Simulator) -> None:
     async with Running(preset_feed("okx", ["BTC-USDT"], sim.url("/okx-upgrade"))) as run:
         notice = await run.rec.wait_kind(EventKind.PLANNED_CLOSE)
         await run.rec.wait(lambda e: e.kind is EventKind.CONNECTED and e.seq > notice.seq)
+
+
+async def test_coinbase_subscribes_ticker_and_heartbeat_and_tracks_products(
+    sim: Simulator,
+) -> None:
+    feed = preset_feed("coinbase", ["btc-usd", "ETH-USD"], sim.url("/coinbase"))
+    assert feed.sequence is None  # ticker sequences skip: they count every order-book event
+    async with Running(feed) as run:
+        snap = await streaming(run, "coinbase", 2, heartbeats=5)
+        assert channel_keys(run, "coinbase") == {"BTC-USD", "ETH-USD"}
+        assert snap.ignored >= 1  # the subscriptions message
+        assert snap.lag_p50 is not None and abs(snap.lag_p50) < 1.0  # ISO-8601 "time"
+        stats = sim.stats("/coinbase")
+        assert json.loads(stats.subscribes[0]) == {
+            "type": "subscribe",
+            "product_ids": ["BTC-USD", "ETH-USD"],
+            "channels": ["heartbeat", "ticker"],
+        }
+        assert stats.connections == 1
+
+
+async def test_coinbase_disconnects_a_feed_whose_subscribe_is_overridden_away(
+    sim: Simulator,
+) -> None:
+    feed = replace(preset_feed("coinbase", ["BTC-USD"], sim.url("/coinbase")), subscribe=())
+    async with Running(feed) as run:
+        await run.rec.wait_kind(EventKind.DISCONNECTED)
+        await run.until(lambda: sim.stats("/coinbase").connections >= 2)
+
+
+async def test_kraken_v2_pings_and_counts_heartbeats_and_pongs(sim: Simulator) -> None:
+    feed = preset_feed("kraken-v2", ["btc/usd", "ETH/USD"], sim.url("/kraken-v2"))
+    async with Running(feed) as run:
+        snap = await streaming(run, "kraken-v2", 2, heartbeats=5)
+        assert channel_keys(run, "kraken-v2") == {"BTC/USD", "ETH/USD"}
+        assert snap.ignored >= 3  # the status message and one ack per symbol
+        assert snap.lag_p50 is not None and abs(snap.lag_p50) < 1.0  # data.0.timestamp
+        stats = sim.stats("/kraken-v2")
+        assert json.loads(stats.subscribes[0]) == {
+            "method": "subscribe",
+            "params": {"channel": "trade", "symbol": ["BTC/USD", "ETH/USD"], "snapshot": False},
+        }
+        # The server counts pings as they land: wait for them, then check.
+        await run.until(lambda: sim.stats("/kraken-v2").app_pings >= 5)
+        assert sim.stats("/kraken-v2").connections == 1
+
+
+async def test_deribit_answers_test_requests_and_stays_connected(sim: Simulator) -> None:
+    feed = preset_feed("deribit", ["btc-perpetual", "ETH-PERPETUAL"], sim.url("/deribit"))
+    async with Running(feed) as run:
+        snap = await streaming(run, "deribit", 2, heartbeats=3)
+        await run.until(lambda: sim.stats("/deribit").replies >= 5)
+        assert channel_keys(run, "deribit") == {
+            "trades.BTC-PERPETUAL.raw",
+            "trades.ETH-PERPETUAL.raw",
+        }
+        assert snap.lag_p50 is not None and abs(snap.lag_p50) < 1.0  # params.data.0.timestamp
+        assert snap.ignored >= 2  # the set_heartbeat and subscribe results
+        stats = sim.stats("/deribit")
+        sent = [json.loads(text) for text in stats.subscribes]
+        assert [(m["method"], m["params"]) for m in sent] == [
+            ("public/set_heartbeat", {"interval": 10}),
+            (
+                "public/subscribe",
+                {"channels": ["trades.BTC-PERPETUAL.raw", "trades.ETH-PERPETUAL.raw"]},
+            ),
+        ]
+        # The server closes at once on an unanswered test_request; it never had to.
+        assert stats.connections == 1
+
+
+async def test_deribit_closes_when_the_reply_rule_is_overridden_away(sim: Simulator) -> None:
+    feed = replace(preset_feed("deribit", ["BTC-PERPETUAL"], sim.url("/deribit")), replies=())
+    async with Running(feed) as run:
+        await run.rec.wait_kind(EventKind.DISCONNECTED)
+        await run.until(lambda: sim.stats("/deribit").connections >= 2)
+        assert sim.stats("/deribit").replies == 0
+
+
+async def test_bitfinex_subscribes_per_symbol_and_tracks_chan_ids(sim: Simulator) -> None:
+    feed = preset_feed("bitfinex", ["tBTCUSD", "ethusd"], sim.url("/bitfinex"))
+    async with Running(feed) as run:
+        snap = await streaming(run, "bitfinex", 2, heartbeats=5)
+        # Channels are the numbers the server gave at subscribe time.
+        assert channel_keys(run, "bitfinex") == {"17", "18"}
+        assert snap.ignored >= 3  # the info greeting and one "subscribed" per symbol
+        assert snap.lag_p50 is not None and abs(snap.lag_p50) < 1.0  # MTS at 2.1
+        stats = sim.stats("/bitfinex")
+        assert [json.loads(text) for text in stats.subscribes] == [
+            {"event": "subscribe", "channel": "trades", "symbol": "tBTCUSD"},
+            {"event": "subscribe", "channel": "trades", "symbol": "tETHUSD"},
+        ]
+
+
+async def test_bitfinex_restart_notice_is_a_planned_close(sim: Simulator) -> None:
+    url = sim.url("/bitfinex-restart")
+    async with Running(preset_feed("bitfinex", ["tBTCUSD"], url)) as run:
+        notice = await run.rec.wait_kind(EventKind.PLANNED_CLOSE)
+        await run.rec.wait(lambda e: e.kind is EventKind.CONNECTED and e.seq > notice.seq)
+
+
+async def test_kraken_v1_tracks_pairs_from_array_messages(sim: Simulator) -> None:
+    feed = preset_feed("kraken", ["xbt/usd", "ETH/USD"], sim.url("/kraken"))
+    async with Running(feed) as run:
+        snap = await streaming(run, "kraken", 2, heartbeats=5)
+        assert channel_keys(run, "kraken") == {"XBT/USD", "ETH/USD"}  # index 3 of the array
+        assert snap.ignored >= 3  # systemStatus and one subscriptionStatus per pair
+        assert snap.lag_p50 is not None and abs(snap.lag_p50) < 1.0  # seconds at 1.0.2
+        stats = sim.stats("/kraken")
+        assert json.loads(stats.subscribes[0]) == {
+            "event": "subscribe",
+            "pair": ["XBT/USD", "ETH/USD"],
+            "subscription": {"name": "trade"},
+        }
+        # The server counts pings as they land: wait for them, then check.
+        await run.until(lambda: sim.stats("/kraken").app_pings >= 5)
+        assert sim.stats("/kraken").connections == 1
+
+
+async def test_coinbase_advanced_subscribes_heartbeats_and_stays_open(sim: Simulator) -> None:
+    feed = preset_feed("coinbase-advanced", ["btc-usd", "ETH-USD"], sim.url("/advanced"))
+    assert feed.sequence is None  # sequence_num also counts heartbeats, which are not data
+    async with Running(feed) as run:
+        snap = await streaming(run, "coinbase-advanced", 2, heartbeats=10)
+        assert channel_keys(run, "coinbase-advanced") == {"BTC-USD", "ETH-USD"}
+        assert snap.ignored >= 2  # one subscriptions message per subscribe
+        assert snap.lag_p50 is not None and abs(snap.lag_p50) < 1.0  # ISO-8601 "timestamp"
+        stats = sim.stats("/advanced")
+        sent = [json.loads(text) for text in stats.subscribes]
+        assert [(m["channel"], m["product_ids"]) for m in sent] == [
+            ("market_trades", ["BTC-USD", "ETH-USD"]),
+            ("heartbeats", ["BTC-USD", "ETH-USD"]),
+        ]
+        assert stats.connections == 1
+
+
+async def test_coinbase_advanced_closes_without_the_heartbeats_subscription(
+    sim: Simulator,
+) -> None:
+    feed = preset_feed("coinbase-advanced", ["BTC-USD"], sim.url("/advanced"))
+    async with Running(replace(feed, subscribe=feed.subscribe[:1])) as run:
+        await run.rec.wait_kind(EventKind.DISCONNECTED)
+        await run.until(lambda: sim.stats("/advanced").connections >= 2)

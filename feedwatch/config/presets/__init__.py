@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from feedwatch.config.presets import binance, bybit, okx
+from feedwatch.config.presets import binance, bitfinex, bybit, coinbase, deribit, kraken, okx
 
 # Raw [[feeds]] keys, as TOML would give them.
 FeedKeys = dict[str, Any]
@@ -64,6 +64,54 @@ PRESETS: dict[str, Preset] = {
             okx.DOCS,
             ("BTC-USDT", "ETH-USDT"),
             okx.trades,
+        ),
+        Preset(
+            "coinbase",
+            "Coinbase",
+            "Exchange feed ticker channel, with the per-product heartbeat channel",
+            coinbase.EXCHANGE_DOCS,
+            ("BTC-USD", "ETH-USD"),
+            coinbase.exchange,
+        ),
+        Preset(
+            "kraken-v2",
+            "Kraken",
+            "spot WebSocket v2 trades, with the method=ping keepalive",
+            kraken.V2_DOCS,
+            ("BTC/USD", "ETH/USD"),
+            kraken.v2_trades,
+        ),
+        Preset(
+            "deribit",
+            "Deribit",
+            "raw trades, with set_heartbeat and public/test answers to test_request",
+            deribit.DOCS,
+            ("BTC-PERPETUAL", "ETH-PERPETUAL"),
+            deribit.trades,
+        ),
+        Preset(
+            "bitfinex",
+            "Bitfinex",
+            "v2 public trades by chanId, with 20051 restart notices",
+            bitfinex.DOCS,
+            ("tBTCUSD", "tETHUSD"),
+            bitfinex.trades,
+        ),
+        Preset(
+            "kraken",
+            "Kraken",
+            "spot WebSocket v1 trades (array messages), with the event=ping keepalive",
+            kraken.V1_DOCS,
+            ("XBT/USD", "ETH/USD"),
+            kraken.v1_trades,
+        ),
+        Preset(
+            "coinbase-advanced",
+            "Coinbase",
+            "Advanced Trade market_trades, kept open by the heartbeats channel",
+            coinbase.ADVANCED_DOCS,
+            ("BTC-USD", "ETH-USD"),
+            coinbase.advanced,
         ),
     )
 }

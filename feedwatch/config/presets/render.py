@@ -19,7 +19,7 @@ def expanded_toml(preset: Preset, symbols: Sequence[str] | None = None) -> str:
     table.add("stale_after", "30s")
     table["stale_after"].comment("choose for your markets: the quietest one must trade within it")
     for key, value in preset.build(chosen).items():
-        table.add(key, _inline_rules(value) if isinstance(value, dict) else _readable(value))
+        table.add(key, _rule_item(value))
     document = tomlkit.document()
     document.add(tomlkit.comment(f"preset {preset.name}: {preset.summary}"))
     document.add(tomlkit.comment(f"follows {preset.docs}"))
@@ -37,6 +37,18 @@ def preset_list() -> str:
         f"{preset.name:<{width}}  {preset.exchange:<8}  {preset.summary}"
         for preset in PRESETS.values()
     )
+
+
+def _rule_item(value: Any) -> Any:
+    """A rule as its own table, a list of rules ([[feeds.reply]]) as tables, the rest as is."""
+    if isinstance(value, dict):
+        return _inline_rules(value)
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        rules = tomlkit.aot()
+        for item in value:
+            rules.append(_inline_rules(item))
+        return rules
+    return _readable(value)
 
 
 def _inline_rules(rule: dict[str, Any]) -> tomlkit.items.Table:
