@@ -28,12 +28,19 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(_expected(value))
     if isinstance(value, str):
-        return _parse_text(value)
-    if math.isnan(value) or math.isinf(value):
+        seconds = _parse_text(value)
+        if math.isinf(seconds):
+            raise ValueError(_expected(value, "it is too large"))
+        return seconds
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer past the largest float
+        raise ValueError(_expected(value, "it is too large")) from None
+    if math.isnan(seconds) or math.isinf(seconds):
         raise ValueError(_expected(value, "it must be a finite number"))
-    if value < 0:
+    if seconds < 0:
         raise ValueError(_expected(value, "it must not be negative"))
-    return float(value)
+    return seconds
 
 
 def format_duration(seconds: float) -> str:

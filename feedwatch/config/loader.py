@@ -33,7 +33,7 @@ from feedwatch.config.model import (
 from feedwatch.config.presets import PRESETS, expand, unknown_preset
 from feedwatch.config.problems import ConfigError, Problem, Segments
 from feedwatch.config.shape import ShapeChecker
-from feedwatch.config.syntax_errors import syntax_problem
+from feedwatch.config.syntax_errors import number_too_long_problem, syntax_problem
 from feedwatch.config.toml_text import dotted, toml_repr
 
 __all__ = ["ConfigError", "Problem", "load_config", "parse_config"]
@@ -82,6 +82,9 @@ def parse_config(
     except tomllib.TOMLDecodeError as err:
         summary = "invalid TOML" + (f" in {source}" if source else "")
         raise ConfigError([syntax_problem(str(err), text)], source, summary) from None
+    except ValueError:  # an integer too long for Python to convert
+        summary = "invalid TOML" + (f" in {source}" if source else "")
+        raise ConfigError([number_too_long_problem()], source, summary) from None
     reader = _ConfigReader(raw, text, os.environ if environ is None else environ)
     feeds, server = reader.read()
     ui = reader.read_ui()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from feedwatch.config.problems import Problem
 
@@ -11,6 +12,13 @@ _TOML_POSITION = re.compile(
 )
 _UNQUOTED_VALUE = re.compile(r"\s*[\w.\"'-]+\s*=\s*(?P<value>[^\s\"'\[{#][^#]*?)\s*(#.*)?")
 _TOML_LITERAL = re.compile(r"true|false|[+-]?(inf|nan|[\d_]+(\.[\d_]+)?([eE][+-]?\d+)?)")
+
+
+def number_too_long_problem() -> Problem:
+    """tomllib refuses an over-long integer with a bare ValueError; say so in plain words."""
+    digits = sys.get_int_max_str_digits()
+    message = f"an integer in the file has more than {digits} digits; no setting needs one so long"
+    return Problem("", "", message)
 
 
 def syntax_problem(error: str, text: str) -> Problem:

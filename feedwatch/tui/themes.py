@@ -18,6 +18,7 @@ import contextlib
 import difflib
 import importlib.resources
 import json
+import math
 import os
 import re
 import tempfile
@@ -33,7 +34,7 @@ from textual.design import ColorSystem
 from textual.theme import BUILTIN_THEMES, Theme
 
 from feedwatch.config import paths
-from feedwatch.config.syntax_errors import syntax_problem
+from feedwatch.config.syntax_errors import number_too_long_problem, syntax_problem
 from feedwatch.config.toml_text import toml_repr
 
 __all__ = [
@@ -105,6 +106,8 @@ def load_theme_file(path: Path, *, reserved_names: Collection[str] = BUILTIN_THE
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ThemeError(path, "invalid TOML: " + str(syntax_problem(str(err), text))) from None
+    except ValueError:  # an integer too long for Python to convert
+        raise ThemeError(path, "invalid TOML: " + str(number_too_long_problem())) from None
     checker = _ThemeChecker(raw, text, reserved_names)
     theme = checker.check()
     if theme is None:
@@ -275,7 +278,10 @@ class _ThemeChecker:
             return None
         value = self.raw[key]
         if expected is float and type(value) is int:
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # past the largest float: out of range, which the caller names
+                value = math.inf if value > 0 else -math.inf
         elif type(value) is not expected:
             wanted = _TOML_TYPES[expected]
             self.report("", key, f"{key} must be {wanted}, not {toml_repr(value)}")
