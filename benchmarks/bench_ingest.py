@@ -1,9 +1,9 @@
 """Ingest benchmark: messages/s the engine sustains on one flooding feed, as a ratio
 against a bare ``websockets`` client reading the same server in the same run.
 
-The flood server runs in its own process and writes pre-encoded frames straight
-to the socket, so it outruns any Python client and the figure measures the
-client side only. Runs alternate (bare, engine, bare, engine...) and the
+The flood server (``feedwatch.demo.flood``) runs in its own process and writes
+pre-encoded frames straight to the socket, so it outruns any Python client and the
+figure measures the client side only. Runs alternate (bare, engine, bare, engine...) and the
 medians are compared, so drift on a noisy machine hits both sides alike.
 
     python benchmarks/bench_ingest.py [--seconds 3] [--rounds 3]
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing as mp
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -21,9 +20,9 @@ from dataclasses import replace
 from functools import partial
 
 from websockets.asyncio.client import connect
-from websockets.asyncio.server import ServerConnection, serve
 
 from feedwatch.config.model import Config, FeedConfig, MatcherSpec
+from feedwatch.demo.flood import start_flood_server
 from feedwatch.engine.engine import Engine
 
 # Adds a consumer to an engine before it starts; returns what removes it after it stops.
@@ -31,41 +30,6 @@ Attach = Callable[[Engine], Callable[[], None]]
 # One measurement: messages per second.
 Client = Callable[[], Awaitable[float]]
 BARE = "bare websockets client"
-
-MESSAGE = (
-    b'{"stream":"btcusdt@trade","data":{"e":"trade","E":1732600000000,"s":"BTCUSDT",'
-    b'"t":123456789,"p":"97312.45000000","q":"0.01200000"}}'
-)
-
-
-def _frame(payload: bytes) -> bytes:
-    """An unmasked server-to-client text frame (RFC 6455, section 5.2)."""
-    if len(payload) < 126:
-        return bytes([0x81, len(payload)]) + payload
-    return bytes([0x81, 126]) + len(payload).to_bytes(2, "big") + payload
-
-
-def _serve_flood(port_queue: mp.Queue) -> None:  # type: ignore[type-arg]
-    blob = _frame(MESSAGE) * 2000
-
-    async def handler(ws: ServerConnection) -> None:
-        transport = ws.transport
-        try:
-            while not transport.is_closing():
-                if transport.get_write_buffer_size() > 1 << 22:
-                    await asyncio.sleep(0.0005)
-                    continue
-                transport.write(blob)
-                await asyncio.sleep(0)
-        except (ConnectionError, RuntimeError):
-            pass
-
-    async def main() -> None:
-        async with serve(handler, "127.0.0.1", 0, compression=None) as server:
-            port_queue.put(server.sockets[0].getsockname()[1])
-            await asyncio.Future()
-
-    asyncio.run(main())
 
 
 async def bare_client(url: str, seconds: float) -> float:
@@ -102,14 +66,6 @@ async def engine_client(feed: FeedConfig, seconds: float, attach: Attach | None 
         await engine.stop()
         if detach is not None:
             detach()
-
-
-def start_flood_server() -> tuple[str, mp.Process]:
-    """The flood server in its own process; returns its URL and the process to terminate."""
-    queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
-    server = mp.Process(target=_serve_flood, args=(queue,), daemon=True)
-    server.start()
-    return f"ws://127.0.0.1:{queue.get(timeout=10)}/flood", server
 
 
 def flood_feed(url: str) -> FeedConfig:

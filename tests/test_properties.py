@@ -170,7 +170,18 @@ FEEDS = st.builds(
     ),
     sequence=st.none() | PATHS,
 )
-MESSAGES = st.binary(max_size=64) | JSON_VALUES.map(lambda value: json.dumps(value).encode())
+# JSON whose strings hold raw bytes: invalid UTF-8 where a parser must check it.
+RAW_STRINGS = st.builds(
+    lambda key, junk: b'{"' + key + b'":"' + junk + b'"}',
+    st.sampled_from([b"a", b"type", b"\xff"]),
+    st.binary(max_size=8).map(lambda b: b.replace(b'"', b"").replace(b"\\", b"")),
+)
+MESSAGES = (
+    st.binary(max_size=64)
+    | RAW_STRINGS
+    | JSON_VALUES.map(lambda value: json.dumps(value).encode())
+    | JSON_VALUES.map(lambda value: json.dumps(value, ensure_ascii=False).encode())
+)
 
 
 @PROPERTY

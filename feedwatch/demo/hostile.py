@@ -57,9 +57,10 @@ class Garbage(Behaviour):
 
     Each cycle sends, between valid trades: a binary frame of random bytes, a text frame
     that is not JSON, truncated JSON, JSON nested `depth` deep, an empty text frame and a
-    bare JSON scalar. Options add invalid UTF-8 in a text frame (a conforming client closes
-    with 1007) and, once after the first cycle, one frame of `oversized` bytes (a client
-    with a smaller max_size closes with 1009).
+    bare JSON scalar. Options add invalid UTF-8 in a text frame (feedwatch reads frames as
+    bytes and counts it as a bad frame; a client that decodes text would close with 1007)
+    and, once after the first cycle, one frame of `oversized` bytes (a client with a
+    smaller max_size closes with 1009).
     """
 
     def __init__(

@@ -84,6 +84,8 @@ class _Parsed:
                 self.doc, self.error = MISSING, "JSON nested too deeply"
             except msgspec.DecodeError as exc:
                 self.doc, self.error = MISSING, f"invalid JSON: {exc}"
+            except UnicodeDecodeError as exc:  # msgspec checks UTF-8 inside strings
+                self.doc, self.error = MISSING, f"invalid UTF-8 in JSON: {exc.reason}"
         return self.doc
 
 
