@@ -18,13 +18,17 @@ STDERR_TAIL = 300  # characters of a failing command's stderr kept in its event
 class CommandSender:
     """One process per alert, killed (with its process group) when it outlives the timeout."""
 
-    def __init__(self, channel: AlertChannel) -> None:
+    def __init__(self, channel: AlertChannel, withhold: tuple[str, ...] = ()) -> None:
         self._channel = channel
+        self._withhold = withhold  # secrets no inherited variable may carry to the command
 
     async def send(self, alert: Alert) -> Delivery:
         channel = self._channel
         stdin = json.dumps(json_payload(alert, channel.name)).encode() + b"\n"
-        env = {**os.environ, **command_env(alert, channel.name)}
+        inherited = {
+            k: v for k, v in os.environ.items() if not any(s in v for s in self._withhold)
+        }
+        env = {**inherited, **command_env(alert, channel.name)}
         try:
             proc = await asyncio.create_subprocess_exec(
                 *channel.argv,

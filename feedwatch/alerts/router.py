@@ -24,7 +24,7 @@ from feedwatch.config.model import AlertChannel
 from feedwatch.engine.clock import Timer
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, EventKind
-from feedwatch.engine.redact import redact_text
+from feedwatch.engine.redact import config_secrets, redact_text
 
 RECOVERED = "recovered"
 STORM = "storm"
@@ -77,9 +77,7 @@ class AlertRouter:
         self._drain = drain
         self._grace = {feed.name: feed.grace for feed in engine.config.feeds}
         self._channels = {ch.name: ch for ch in engine.config.alerts}
-        self._secrets = tuple(s for feed in engine.config.feeds for s in feed.secrets) + tuple(
-            s for ch in engine.config.alerts for s in ch.secrets
-        )
+        self._secrets = config_secrets(engine.config)
         self._outboxes = {
             ch.name: Outbox(ch, self._sender(ch, bell or ring_terminal), self._report, outbox_limit)
             for ch in engine.config.alerts
@@ -94,7 +92,9 @@ class AlertRouter:
         if channel.type == "bell":
             return BellSender(ring)
         if channel.type == "command":
-            return CommandSender(channel)
+            # Its environment is feedwatch's, less any variable holding another's secret.
+            withhold = tuple(s for s in self._secrets if s not in channel.secrets)
+            return CommandSender(channel, withhold)
         return WebhookSender(channel, self._clock.sleep)
 
     # -- lifecycle ------------------------------------------------------------

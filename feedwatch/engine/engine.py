@@ -19,7 +19,6 @@ from feedwatch.config.model import Config, FeedConfig
 from feedwatch.engine.clock import Clock, LoopClock
 from feedwatch.engine.events import EventBus
 from feedwatch.engine.liveness import FeedMonitor
-from feedwatch.engine.redact import redact_text
 from feedwatch.engine.snapshot import ChannelSnapshot, FeedDetail, FeedSnapshot
 from feedwatch.engine.watch import Watch
 from feedwatch.engine.worker import FeedWorker
@@ -178,7 +177,7 @@ class Engine:
             feed=self._feed_snapshot(worker, now, wall),
             gaps=tuple((t + offset, g) for t, g in zip(gaps.times, gaps.gaps, strict=True)),
             raw=tuple(
-                (t + offset, redact_text(raw.decode("utf-8", errors="replace"), m.config.secrets))
+                (t + offset, m.redact(raw.decode("utf-8", errors="replace")))
                 for t, raw in m.recent_raw
             ),
             events=tuple(m.events),

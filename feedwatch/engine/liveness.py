@@ -25,6 +25,7 @@ from feedwatch.engine.conditions import DownClock, ScheduleKeeper, SilenceClock,
 from feedwatch.engine.content import ContentWatch
 from feedwatch.engine.events import Event, EventKind
 from feedwatch.engine.learned import LearnedThreshold
+from feedwatch.engine.redact import FeedRedactor
 from feedwatch.engine.schedule import Regime, window_label
 from feedwatch.engine.watch import Watch
 
@@ -107,7 +108,8 @@ class FeedMonitor:
         self.ping_rtt: float | None = None
         self.close_code: int | None = None
         self.close_reason: str | None = None
-        self.last_error: str | None = None
+        self.last_error: str | None = None  # redacted, as all text the monitor keeps
+        self.redact = FeedRedactor(config)
         self.last_event: Event | None = None
         # (monotonic time, first bytes) of the latest messages, for the detail view.
         self.recent_raw: deque[tuple[float, bytes]] = deque(maxlen=20)
@@ -130,6 +132,10 @@ class FeedMonitor:
         **fields: Any,
     ) -> Event:
         extra = {k: v for k, v in fields.items() if v is not None}
+        redact = self.redact
+        if redact.active:  # text from servers and exceptions may quote a secret back
+            reason = None if reason is None else redact(reason)
+            extra = {k: redact(v) if isinstance(v, str) else v for k, v in extra.items()}
         event = Event(self.clock.time(), self.name, kind, channel, reason, age, extra)
         self.last_event = event
         self.events.append(event)
@@ -297,7 +303,7 @@ class FeedMonitor:
         """The connection ended; a planned close (announced by the server) is no failure."""
         self.phase = Phase.BACKOFF
         self.close_code = code
-        self.close_reason = reason
+        self.close_reason = None if reason is None else self.redact(reason)
         self.ping_rtt = None
         self.emit(
             EventKind.DISCONNECTED,
@@ -329,7 +335,7 @@ class FeedMonitor:
         self.storm.reconnected(self.clock.monotonic(), counted=count_for_storm)
 
     def on_error(self, reason: str, **fields: Any) -> None:
-        self.last_error = reason
+        self.last_error = self.redact(reason)
         self.emit(EventKind.ERROR, reason=reason, **fields)
         if self.phase is Phase.CONNECTING:  # a connect attempt failed
             self.down.failed(reason, counting=self._alarming)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from feedwatch.config.model import FeedConfig
+from feedwatch.config.model import Config, FeedConfig
 
 MASK = "***"
 
 # Header values shorter than this are not masked in free text ("1", "json" would mangle it).
 _HEADER_VALUE_MIN = 8
+# Nor are URL credentials (a password, a token= value) shorter than this.
+_URL_SECRET_MIN = 4
+# A secret cut short is masked when at least this much (and half of it) is left.
+_PREFIX_MIN = 6
+# Authorization schemes whose credential is also masked on its own.
+_AUTH_SCHEMES = ("bearer ", "basic ", "token ", "apikey ")
 
 # Query parameters whose values are credentials on common feeds and APIs.
 SENSITIVE_PARAMS = frozenset(
@@ -23,9 +30,28 @@ SENSITIVE_PARAMS = frozenset(
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """Replace every known secret value in ``text``."""
+    """Replace every known secret value in ``text``, and what is left of one cut short.
+
+    A server's close reason is limited to 123 bytes, and text is cut for display, so a
+    secret may arrive truncated: its first half or more, wherever it appears, is masked too.
+    """
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, MASK)
+        if len(secret) >= _PREFIX_MIN:
+            text = _mask_prefixes(text, secret)
+    return text
+
+
+def _mask_prefixes(text: str, secret: str) -> str:
+    least = max(_PREFIX_MIN, -(-len(secret) // 2))
+    head = secret[:least]
+    at = text.find(head)
+    while at >= 0:
+        end = at + least
+        while end < len(text) and end - at < len(secret) and text[end] == secret[end - at]:
+            end += 1
+        text = text[:at] + MASK + text[end:]
+        at = text.find(head, at + len(MASK))
     return text
 
 
@@ -50,7 +76,80 @@ def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
     return redact_text(result, secrets)
 
 
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The credentials inside a URL: its password and its credential query values."""
+    try:
+        parts = urlsplit(url)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        password = parts.password
+    except ValueError:
+        return ()
+    found = [v for k, v in pairs if k.lower() in SENSITIVE_PARAMS]
+    if password:
+        # Clients send userinfo as Basic auth: that encoding is the same secret.
+        basic = f"{unquote(parts.username or '')}:{unquote(password)}".encode()
+        found.extend((password, unquote(password), base64.b64encode(basic).decode()))
+    return tuple(v for v in found if len(v) >= _URL_SECRET_MIN)
+
+
+def header_secrets(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """Header values long enough to mask, and the credential after an auth scheme."""
+    found: list[str] = []
+    for _, value in headers:
+        if len(value) < _HEADER_VALUE_MIN:
+            continue
+        found.append(value)
+        lowered = value.lower()
+        for scheme in _AUTH_SCHEMES:
+            if lowered.startswith(scheme) and len(value) - len(scheme) >= _HEADER_VALUE_MIN:
+                found.append(value[len(scheme) :].strip())
+    return tuple(found)
+
+
+def feed_secrets(feed: FeedConfig) -> tuple[str, ...]:
+    """Everything about a feed that must never be shown: masked wherever text leaves."""
+    values = (feed.url, *url_secrets(feed.url), *header_secrets(feed.headers), *feed.secrets)
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def config_secrets(config: Config) -> tuple[str, ...]:
+    """Every secret a whole config holds: feeds, alert channels and the health token."""
+    values: list[str] = []
+    for feed in config.feeds:
+        values.extend(feed_secrets(feed))
+    for channel in config.alerts:
+        if channel.url:
+            values.extend((channel.url, *url_secrets(channel.url)))
+        values.extend((*header_secrets(channel.headers), *channel.secrets))
+    if config.server.token:
+        values.append(config.server.token)
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+class FeedRedactor:
+    """Masks one feed's secrets in free text; its URL becomes the URL safe to show."""
+
+    __slots__ = ("_display", "_secrets", "_url", "active")
+
+    def __init__(self, feed: FeedConfig) -> None:
+        self._url = feed.url
+        self._display = redact_url(feed.url, feed.secrets)
+        self._secrets = tuple(s for s in feed_secrets(feed) if s != feed.url)
+        self.active = bool(self._secrets) or self._display != feed.url
+
+    def __call__(self, text: str) -> str:
+        if not self.active:
+            return text
+        return redact_text(text.replace(self._url, self._display), self._secrets)
+
+
+    @property
+    def display_url(self) -> str:
+        return self._display
+
+
 def redact_feed_text(text: str, feed: FeedConfig) -> str:
-    """Free text about a feed (an error, a reason) with its URL, headers and secrets masked."""
-    headers = (value for _, value in feed.headers if len(value) >= _HEADER_VALUE_MIN)
-    return redact_text(text, (feed.url, *feed.secrets, *headers))
+    """Free text about a feed with its secrets and its URL, even the safe form, masked:
+    for outputs that promise never to reveal a feed's address (/health)."""
+    redactor = FeedRedactor(feed)
+    return redact_text(redactor(text), (redactor.display_url, feed.url))

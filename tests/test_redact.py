@@ -1,0 +1,58 @@
+"""What redaction masks: every form a configured secret can take in text."""
+
+from __future__ import annotations
+
+import base64
+
+from feedwatch.config.model import FeedConfig
+from feedwatch.engine.redact import FeedRedactor, feed_secrets, redact_feed_text, redact_text
+
+URL = "wss://trader:pa%24%24word-77@feeds.example.com/v1?token=tok-5f2a91c3&symbol=btc"
+FEED = FeedConfig(
+    name="f",
+    url=URL,
+    stale_after=1.0,
+    headers=(("Authorization", "Bearer bearer-8c1d7e42f0"), ("Accept", "json")),
+    secrets=("env-3b9e0d7a",),
+)
+
+
+def test_every_form_of_a_feeds_secrets_is_known() -> None:
+    secrets = feed_secrets(FEED)
+    basic = base64.b64encode(b"trader:pa$$word-77").decode()
+    for value in (URL, "tok-5f2a91c3", "pa%24%24word-77", "pa$$word-77", basic):
+        assert value in secrets
+    assert "Bearer bearer-8c1d7e42f0" in secrets
+    assert "bearer-8c1d7e42f0" in secrets  # the credential after the scheme, on its own
+    assert "env-3b9e0d7a" in secrets
+    assert "json" not in secrets  # short header values would mangle ordinary text
+
+
+def test_the_url_becomes_its_safe_form_and_credentials_alone_are_masked() -> None:
+    redact = FeedRedactor(FEED)
+    text = f"cannot open {URL}: server said tok-5f2a91c3 and bearer-8c1d7e42f0 are bad"
+    assert redact(text) == (
+        "cannot open wss://trader:***@feeds.example.com/v1?token=***&symbol=btc: "
+        "server said *** and *** are bad"
+    )
+
+
+def test_a_secret_cut_short_is_masked_from_half_its_length() -> None:
+    secret = "abcdef0123456789"
+    assert redact_text(f"closed (bad key {secret[:10]})", [secret]) == "closed (bad key ***)"
+    assert redact_text(f"key {secret[:8]}", [secret]) == "key ***"
+    # Less than half is not recognisable as the secret, and plain words stay.
+    assert redact_text(f"key {secret[:7]}", [secret]) == f"key {secret[:7]}"
+    assert redact_text("applicable", ["application/json"]) == "applicable"
+
+
+def test_a_feed_without_secrets_costs_nothing_and_changes_nothing() -> None:
+    plain = FeedConfig(name="p", url="wss://feeds.example.com/v1?symbol=btc", stale_after=1.0)
+    redact = FeedRedactor(plain)
+    assert not redact.active
+    assert redact("closed by server: 1000") == "closed by server: 1000"
+
+
+def test_health_text_never_shows_the_url_even_in_its_safe_form() -> None:
+    text = redact_feed_text(f"invalid URL: {URL}", FEED)
+    assert text == "invalid URL: ***"
