@@ -74,7 +74,7 @@ class FeedMonitor:
         self.channel_stale_after = config.effective_channel_stale_after
         self.reconnect_on_stale = config.reconnect_on_stale
         self.phase = Phase.CONNECTING
-        self.watch = Watch(clock, None, self.stale_after, self._feed_due)
+        self.watch = Watch(clock, None, self.stale_after, self._due)
         self.channels: dict[str, Watch] = {}
         self.dropped_channels = 0
         self._started = False  # no timers before start(): there may be no event loop yet
@@ -513,79 +513,60 @@ class FeedMonitor:
         else:
             watch.arm(watch.deadline())
 
-    def _feed_due(self, watch: Watch) -> None:
+    def _due(self, watch: Watch) -> None:
+        """A deadline fired: the feed or channel is stale now, or its re-armed check is."""
         if not self._alarming:
             return
         now = self.clock.monotonic()
+        feed = self.watch
+        is_feed = watch is feed
+        reconnect = self.reconnect_on_stale if is_feed else self.config.reconnect_on_channel_stale
         if not watch.stale:
             due = watch.deadline()
             if now < due:
                 watch.arm(due)
                 return
-            watch.stale = True
-            watch.stale_at = now
-            watch.announced = True
-            self.emit(
-                EventKind.STALE,
-                reason=f"no data for {watch.stale_after:g}s",
-                age=watch.signal_age(now),
-                stale_after_seconds=watch.stale_after,
-                connected=self.connected,
-                last_heartbeat_age_seconds=self._heartbeat_age(now),
-                before_restart_seconds=self._before_restart(watch),
-            )
-            if self.connected and self.reconnect_on_stale:
-                self._request_reconnect("stale: no data")
-            return
-        # Already stale: give the current connection stale_after to deliver.
-        if self.connected and self.reconnect_on_stale and self.connected_at is not None:
-            due = self.connected_at + watch.stale_after
-            if now < due:
-                watch.arm(due)
-                return
-            self._request_reconnect(f"no data within {watch.stale_after:g}s of connecting")
-
-    def _channel_due(self, watch: Watch) -> None:
-        if not self._alarming:
-            return
-        now = self.clock.monotonic()
-        if not watch.stale:
-            due = watch.deadline()
-            if now < due:
-                watch.arm(due)
-                return
-            feed = self.watch
-            if not feed.stale and feed.signal_age(now) > feed.stale_after / 2:
+            if not is_feed and not feed.stale and feed.signal_age(now) > feed.stale_after / 2:
                 # The whole feed has gone quiet too: wait for its own verdict
                 # rather than report each channel of a feed-wide stall.
                 watch.arm(feed.deadline() + 0.001)
                 return
             watch.stale = True
             watch.stale_at = now
-            # When the whole feed is stale its own event says it all.
-            if not self.watch.stale:
-                watch.announced = True
-                self.emit(
-                    EventKind.STALE,
-                    channel=watch.key,
-                    reason=f"no data on channel for {watch.stale_after:g}s",
-                    age=watch.signal_age(now),
-                    stale_after_seconds=watch.stale_after,
-                    before_restart_seconds=self._before_restart(watch),
-                )
-                if self.connected and self.config.reconnect_on_channel_stale:
-                    self._request_reconnect(f"stale channel {watch.key}")
+            if is_feed or not feed.stale:  # when the whole feed is stale, its event says it all
+                self._announce_stale(watch, now)
+                if self.connected and reconnect:
+                    self._request_reconnect(
+                        "stale: no data" if is_feed else f"stale channel {watch.key}"
+                    )
             return
-        if (
-            self.connected
-            and self.config.reconnect_on_channel_stale
-            and self.connected_at is not None
-        ):
+        # Already stale: give the current connection stale_after to deliver.
+        if self.connected and reconnect and self.connected_at is not None:
             due = self.connected_at + watch.stale_after
             if now < due:
                 watch.arm(due)
                 return
-            self._request_reconnect(f"channel {watch.key}: no data within {watch.stale_after:g}s")
+            within = f"no data within {watch.stale_after:g}s"
+            self._request_reconnect(
+                f"{within} of connecting" if is_feed else f"channel {watch.key}: {within}"
+            )
+
+    def _announce_stale(self, watch: Watch, now: float) -> None:
+        watch.announced = True
+        is_feed = watch is self.watch
+        self.emit(
+            EventKind.STALE,
+            channel=watch.key,
+            reason=f"no data for {watch.stale_after:g}s"
+            if is_feed
+            else f"no data on channel for {watch.stale_after:g}s",
+            age=watch.signal_age(now),
+            stale_after_seconds=watch.stale_after,
+            # None drops a field: only the feed's event says how its connection looks.
+            connected=self.connected if is_feed else None,
+            last_heartbeat_age_seconds=self._heartbeat_age(now) if is_feed else None,
+            before_restart_seconds=self._before_restart(watch),
+        )
 
     def _recover(self, watch: Watch, now: float, previous: float) -> None:
         stale_at = watch.stale_at if watch.stale_at is not None else now
@@ -621,7 +602,7 @@ class FeedMonitor:
                     channel=key,
                 )
             return None
-        watch = Watch(self.clock, key, self.channel_stale_after, self._channel_due, gap_buffer=256)
+        watch = Watch(self.clock, key, self.channel_stale_after, self._due, gap_buffer=256)
         self.channels[key] = watch
         if self._started and self._alarming:
             watch.arm(watch.deadline())
