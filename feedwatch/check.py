@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -207,6 +208,8 @@ async def run_check(path: Path, names: Sequence[str] | None, timeout: str) -> tu
     except ConfigError as exc:
         summary, _, details = str(exc).partition("\n")
         return unknown(summary.rstrip(":"), details)
+    for warning in config.warnings:  # stdout is the plugin's answer; this is for people
+        print(f"feedwatch: warning: {warning}", file=sys.stderr)
     feeds = {f.name: f for f in config.feeds}
     missing = [name for name in names or () if name not in feeds]
     if missing:

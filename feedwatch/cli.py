@@ -169,11 +169,15 @@ def _setup_logging(level: str) -> None:
 
 
 def _load(path: Path) -> Config | None:
+    """The config, or None once its problems are on stderr; its warnings go there too."""
     try:
-        return load_config(path)
+        config = load_config(path)
     except ConfigError as exc:
         print(f"feedwatch: {exc}", file=sys.stderr)
         return None
+    for warning in config.warnings:
+        print(f"feedwatch: warning: {warning}", file=sys.stderr)
+    return config
 
 
 def _cmd_init(path: Path | None) -> int:
@@ -279,6 +283,8 @@ def _run(config: Config, headless: bool, notice: str | None = None) -> int:
         from feedwatch.outputs.headless import run_headless
 
         return asyncio.run(run_headless(Engine(config), sys.stdout))
+    from textual.markup import escape
+
     from feedwatch.engine.engine import Engine
     from feedwatch.outputs.headless import open_history
     from feedwatch.tui.factory import build_app
@@ -289,6 +295,8 @@ def _run(config: Config, headless: bool, notice: str | None = None) -> int:
         engine.restore(history.last_data())
     # The dashboard owns the terminal: keep log lines from tearing through it.
     logging.getLogger().handlers[:] = [logging.NullHandler()]
+    # Notices name files and tables ("[server] token"): text, not markup.
+    notice = escape(notice) if notice else None
     app = build_app(
         config, engine=engine, refresh_hz=config.ui.refresh_hz, notice=notice, history=history
     )
@@ -332,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = _load(args.config or default_config_path())
         if config is None:
             return EXIT_CONFIG
-        return _run(config, args.headless)
+        # Already on stderr; the dashboard, which hides stderr, shows it as a notification.
+        return _run(config, args.headless, "\n".join(config.warnings) or None)
     except KeyboardInterrupt:
         return EXIT_OK

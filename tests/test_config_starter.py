@@ -42,6 +42,7 @@ def test_the_starter_documents_every_key() -> None:
         ("feeds.reply", schema.ReplyTable),
         ("feeds.backoff", schema.BackoffTable),
         ("feeds.storm", schema.StormTable),
+        ("feeds.tls", schema.TlsTable),
         ("feeds.planned_close", schema.MatcherTable),
         ("feeds.schedule", schema.ScheduleTable),
         ("alerts", schema.AlertTable),

@@ -25,9 +25,7 @@ class CommandSender:
     async def send(self, alert: Alert) -> Delivery:
         channel = self._channel
         stdin = json.dumps(json_payload(alert, channel.name)).encode() + b"\n"
-        inherited = {
-            k: v for k, v in os.environ.items() if not any(s in v for s in self._withhold)
-        }
+        inherited = {k: v for k, v in os.environ.items() if not any(s in v for s in self._withhold)}
         env = {**inherited, **command_env(alert, channel.name)}
         try:
             proc = await asyncio.create_subprocess_exec(

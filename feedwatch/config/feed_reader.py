@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import ssl
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +29,7 @@ from feedwatch.config.model import (
     ReplyRule,
     ScheduleWindow,
     StormSpec,
+    TlsSpec,
 )
 from feedwatch.config.problems import Report, Segments
 from feedwatch.config.schedule_reader import read_window
@@ -41,10 +44,17 @@ _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 class FeedReader:
     """Turns one well-shaped [[feeds]] table into a FeedConfig, reporting every problem."""
 
-    def __init__(self, report: Report, environ: Mapping[str, str], at: Segments) -> None:
+    def __init__(
+        self,
+        report: Report,
+        environ: Mapping[str, str],
+        at: Segments,
+        base: Path | None = None,
+    ) -> None:
         self.report_at = report
         self.environ = environ
         self.at = at
+        self.base = base  # the config file's directory: relative paths start there
         self.secrets: list[str] = []
         self.problems = 0
 
@@ -77,6 +87,7 @@ class FeedReader:
             replies=tuple(self.reply(rule, index) for index, rule in enumerate(table.reply)),
             backoff=self.backoff(table.backoff or schema.BackoffTable()),
             storm=self.storm(table.storm or schema.StormTable()),
+            tls=self.tls(table.tls, table.transport, url),
             channel_stale_after=channel_stale,
             reconnect_on_stale=table.reconnect_on_stale,
             reconnect_on_channel_stale=table.reconnect_on_channel_stale,
@@ -325,6 +336,46 @@ class FeedReader:
             "age_field": table.age_field,
         }
 
+    def tls(self, table: schema.TlsTable | None, transport: str, url: str) -> TlsSpec:
+        """[feeds.tls]: only where TLS is spoken, and a CA bundle that loads now, not at connect."""
+        if table is None or table.ca_file is None:
+            return TlsSpec()
+        if transport == "file":
+            self.report(("tls",), 'does not apply to transport = "file"')
+            return TlsSpec()
+        scheme = urlsplit(url).scheme.lower() if url else ""
+        if scheme in ("ws", "http"):
+            self.report(
+                ("tls", "ca_file"),
+                f"has no effect on a {scheme}:// URL, which does not use TLS "
+                f"(use {scheme}s:// to connect with TLS)",
+            )
+            return TlsSpec()
+        return self.ca_bundle(table.ca_file)
+
+    def ca_bundle(self, template: str) -> TlsSpec:
+        """The CAs a feed trusts, loaded while a bad file can still be named as a config error."""
+        key = ("tls", "ca_file")
+        before = len(self.secrets)
+        written = self.expand(template, key)
+        del self.secrets[before:]  # a file name is not a secret to mask in every message
+        if not written.strip():
+            self.report(key, f"must not be empty, found {toml_repr(template)}")
+            return TlsSpec()
+        path = Path(written).expanduser()
+        if not path.is_absolute() and self.base is not None:
+            path = self.base / path  # relative to the config file, not the cwd
+        try:
+            context = ssl.create_default_context(cafile=path)
+        except OSError as err:  # ssl.SSLError included
+            self.report(
+                key,
+                f"expected a PEM file of CA certificates, found {toml_repr(template)}: "
+                + _unusable_bundle(path, err),
+            )
+            return TlsSpec()
+        return TlsSpec(ca_file=path, context=context)
+
     def url(self, template: str, schemes: tuple[str, str]) -> str:
         before = self.problems
         url = self.expand(template, ("url",))
@@ -471,6 +522,20 @@ class FeedReader:
             ),
             window=self.seconds(table.window, ("storm", "window"), default.window),
         )
+
+
+def _unusable_bundle(path: Path, err: OSError) -> str:
+    """Why a CA bundle cannot be loaded, in words rather than OpenSSL's."""
+    if isinstance(err, FileNotFoundError):
+        return f"{path} does not exist"
+    if isinstance(err, IsADirectoryError):
+        return f"{path} is a directory"
+    if isinstance(err, ssl.SSLError):
+        if err.reason == "NO_CERTIFICATE_OR_CRL_FOUND":
+            return f'{path} holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block)'
+        reason = f" ({err.reason})" if err.reason else ""
+        return f"{path} holds a damaged PEM certificate{reason}"
+    return f"{path} cannot be read ({err.strerror or err})"
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:

@@ -34,3 +34,24 @@ def parse_listen(value: str | int) -> tuple[str, int]:
     if not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
         raise ValueError("the port must be a number from 1 to 65535")
     return host or "127.0.0.1", int(port)
+
+
+def exposure_warning(host: str, port: int, token: str | None) -> str | None:
+    """A warning when /health and /metrics are open beyond this machine with no token."""
+    if token or _is_loopback(host):
+        return None
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return (
+        f'[server] listen = "{shown}" serves /health and /metrics beyond this machine '
+        "without a token: anyone who can reach the port sees your feeds' names and states. "
+        'Set [server] token (token = "${FEEDWATCH_TOKEN}"), or listen on 127.0.0.1'
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: whatever it resolves to, assume it is reachable

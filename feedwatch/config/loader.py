@@ -15,13 +15,15 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from feedwatch.config import schema
 from feedwatch.config.alerts_reader import read_alerts
+from feedwatch.config.exposure import exposure_warning as file_exposure_warning
 from feedwatch.config.feed_reader import FeedReader
-from feedwatch.config.listen import EXPECTED_LISTEN, parse_listen
+from feedwatch.config.listen import EXPECTED_LISTEN, exposure_warning, parse_listen
 from feedwatch.config.model import (
     AlertChannel,
     Config,
@@ -69,13 +71,32 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
             f"column {column} is not valid UTF-8 (save the file as UTF-8)"
         )
         raise ConfigError([Problem("", "", reason)], path, summary) from None
-    return parse_config(text, path, environ)
+    config, raw = _parse(text, path, environ)
+    warning = file_exposure_warning(path, _mode(path), raw)
+    return replace(config, warnings=(*config.warnings, warning)) if warning else config
 
 
 def parse_config(
     text: str, source: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Config:
     """Check TOML text as a config; the seam for tests and for configs that are not files."""
+    return _parse(text, source, environ)[0]
+
+
+def _mode(path: Path) -> int:
+    """The file's permission bits; 0 where they say nothing (not POSIX, or gone meanwhile)."""
+    if os.name != "posix":
+        return 0
+    try:
+        return path.stat().st_mode
+    except OSError:
+        return 0
+
+
+def _parse(
+    text: str, source: Path | None, environ: Mapping[str, str] | None
+) -> tuple[Config, dict[str, Any]]:
+    """The checked Config, and the TOML as written (presets merged in) for later checks."""
     text = text.removeprefix("\ufeff")
     try:
         raw = tomllib.loads(text)
@@ -85,14 +106,24 @@ def parse_config(
     except ValueError:  # an integer too long for Python to convert
         summary = "invalid TOML" + (f" in {source}" if source else "")
         raise ConfigError([number_too_long_problem()], source, summary) from None
-    reader = _ConfigReader(raw, text, os.environ if environ is None else environ)
+    reader = _ConfigReader(raw, text, os.environ if environ is None else environ, source)
     feeds, server = reader.read()
     ui = reader.read_ui()
     alerts = reader.read_alerts()
     history = reader.read_history(source)
     if reader.problems:
         raise ConfigError(reader.sorted_problems(), source)
-    return Config(feeds=feeds, server=server, source=source, ui=ui, alerts=alerts, history=history)
+    exposed = exposure_warning(server.host, server.port, server.token) if server.port else None
+    config = Config(
+        feeds=feeds,
+        server=server,
+        source=source,
+        ui=ui,
+        alerts=alerts,
+        history=history,
+        warnings=(exposed,) if exposed else (),
+    )
+    return config, reader.raw
 
 
 MIN_REFRESH_HZ = 0.5
@@ -102,9 +133,12 @@ MAX_REFRESH_HZ = 30.0
 class _ConfigReader:
     """One parse: the raw TOML, how to name each place in it, and everything wrong with it."""
 
-    def __init__(self, raw: dict[str, Any], text: str, environ: Mapping[str, str]) -> None:
+    def __init__(
+        self, raw: dict[str, Any], text: str, environ: Mapping[str, str], source: Path | None
+    ) -> None:
         self.raw = raw
         self.environ = environ
+        self.base = source.parent if source is not None else None
         self.problems: list[tuple[Segments, Problem]] = []
         raw_feeds = raw.get("feeds")
         self.feeds: list[Any] = raw_feeds if isinstance(raw_feeds, list) else []
@@ -172,7 +206,8 @@ class _ConfigReader:
         if "url" in malformed or (malformed and "url" not in raw and transport != "file"):
             usable["url"] = _URL_PLACEHOLDERS.get(transport, "ws://placeholder")
         table = self.shape.convert(usable, schema.FeedTable, at)
-        feed = FeedReader(self.report, self.environ, at).read(table) if table is not None else None
+        reader = FeedReader(self.report, self.environ, at, self.base)
+        feed = reader.read(table) if table is not None else None
         return None if malformed else feed
 
     def read_server(self) -> ServerConfig:

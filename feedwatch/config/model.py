@@ -7,6 +7,7 @@ never has to second-guess its input.
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -73,6 +74,20 @@ class ScheduleWindow:
     label: str = ""  # as written, for display: "mon-fri 09:30-16:00 America/New_York"
 
 
+@dataclass(frozen=True)
+class TlsSpec:
+    """How a wss:// or https:// feed checks its server's certificate.
+
+    Without a ca_file the system trust store decides (``context`` is None). With one, the
+    feed trusts exactly the CAs in that PEM bundle, still checking the hostname. The context
+    is built once while the config loads, so a bad bundle is a config error, not a failure
+    at every connect.
+    """
+
+    ca_file: Path | None = None
+    context: ssl.SSLContext | None = field(default=None, compare=False, repr=False)
+
+
 EVENT_TIME_UNITS = ("ms", "s", "us", "ns", "iso8601")
 ON_GAP = ("report", "reconnect")
 
@@ -92,6 +107,7 @@ class FeedConfig:
     replies: tuple[ReplyRule, ...] = ()
     backoff: BackoffSpec = field(default_factory=BackoffSpec)
     storm: StormSpec = field(default_factory=StormSpec)
+    tls: TlsSpec = field(default_factory=TlsSpec)
     # stale_after = "auto": learned from the feed's gaps (4 x p99 per hour of the week),
     # held within [auto_min, auto_max]; stale_after is then auto_initial, used until enough
     # gaps are seen.
@@ -209,3 +225,5 @@ class Config:
     ui: UiConfig = field(default_factory=UiConfig)
     alerts: tuple[AlertChannel, ...] = ()
     history: HistoryConfig = field(default_factory=HistoryConfig)
+    # Said to the user but not fatal (a file readable by others that holds secrets).
+    warnings: tuple[str, ...] = ()

@@ -67,6 +67,10 @@ class ScheduleTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     quiet: bool = False
 
 
+class TlsTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    ca_file: str | None = None
+
+
 class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: str
     # Filled in before this struct is read: the loader merges the preset's keys in.
@@ -99,6 +103,7 @@ class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reply: list[ReplyTable] = []
     backoff: BackoffTable | None = None
     storm: StormTable | None = None
+    tls: TlsTable | None = None
     schedule: list[ScheduleTable] = []
     quiet_outside: bool = False
     max_silence: Duration | None = None

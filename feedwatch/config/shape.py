@@ -21,6 +21,7 @@ _MSGSPEC_AT = re.compile(r"(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?", re.D
 _MSGSPEC_SEGMENT = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
 _MSGSPEC_EXPECTED = re.compile(r"Expected `(?P<types>[^`]+)`, got `[^`]+`")
 _MSGSPEC_MISSING = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
+_TLS_KEYS = frozenset(field.encode_name for field in msgspec.structs.fields(schema.TlsTable))
 _TYPE_WORDS = {
     "str": "a string",
     "int": "an integer",
@@ -114,7 +115,9 @@ def _unknown_key(key: str, known: list[str], at: Segments) -> str:
     written = dotted((*at[2:], key)) if at[:1] == ("feeds",) else dotted((*at[1:], key))
     feed_keys = [field.encode_name for field in msgspec.structs.fields(schema.FeedTable)]
     close = _suggestion(key, known)
-    if close:
+    if at[:1] == ("feeds",) and len(at) == 2 and key in _TLS_KEYS:
+        hint = "; it belongs in the feed's [feeds.tls] table"
+    elif close:
         suggestion = written[: len(written) - len(dotted((key,)))] + dotted((close,))
         hint = f' (did you mean "{suggestion}"?)'
     elif not at and key in ("listen",):

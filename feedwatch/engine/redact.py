@@ -6,6 +6,7 @@ import base64
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
+from feedwatch.config.exposure import SENSITIVE_PARAMS
 from feedwatch.config.model import Config, FeedConfig
 
 MASK = "***"
@@ -18,15 +19,6 @@ _URL_SECRET_MIN = 4
 _PREFIX_MIN = 6
 # Authorization schemes whose credential is also masked on its own.
 _AUTH_SCHEMES = ("bearer ", "basic ", "token ", "apikey ")
-
-# Query parameters whose values are credentials on common feeds and APIs.
-SENSITIVE_PARAMS = frozenset(
-    {
-        "token", "access_token", "auth", "authorization", "key", "apikey", "api_key",
-        "secret", "api_secret", "password", "pass", "passphrase", "signature", "sig",
-        "listenkey", "session", "sessionid", "jwt", "credential", "credentials",
-    }
-)  # fmt: skip
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
@@ -141,7 +133,6 @@ class FeedRedactor:
         if not self.active:
             return text
         return redact_text(text.replace(self._url, self._display), self._secrets)
-
 
     @property
     def display_url(self) -> str:

@@ -128,6 +128,15 @@ def retry_after(value: str | None, now: float) -> float | None:
         return None
 
 
+# OpenSSL's verify codes for a chain that ends in a CA the feed does not trust.
+_UNTRUSTED_CHAIN = frozenset({18, 19, 20, 21})  # self-signed, self-signed in chain, no issuer
+# OpenSSL's reasons for an answer that is not TLS at all: a plain server behind a TLS URL.
+_NOT_TLS = frozenset(
+    {"WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "UNKNOWN_PROTOCOL"}
+)
+_PLAIN_HINT = "is it a server without TLS? then its URL starts with ws:// or http://"
+
+
 def describe_network_failure(exc: BaseException) -> Failure | None:
     """The reason for a failure any network transport can meet; None if it is not one."""
     if isinstance(exc, OpenFailed):
@@ -135,11 +144,38 @@ def describe_network_failure(exc: BaseException) -> Failure | None:
     if isinstance(exc, socket.gaierror):
         return Failure("dns", f"DNS lookup failed: {exc.strerror or exc}")
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return Failure("tls", f"TLS certificate rejected: {exc.verify_message or exc}")
+        return Failure("tls", describe_certificate_error(exc))
     if isinstance(exc, ssl.SSLError):
+        if exc.reason in _NOT_TLS:
+            return Failure("tls", f"TLS handshake failed: the answer is not TLS ({_PLAIN_HINT})")
         return Failure("tls", f"TLS error: {exc.reason or exc}")
     if isinstance(exc, TimeoutError):
         return Failure("timeout", "timed out during the opening handshake")
     if isinstance(exc, ConnectionRefusedError):
         return Failure("refused", "connection refused")
+    if isinstance(exc, ConnectionResetError):
+        return Failure("network", "connection reset by the server")
+    return None
+
+
+def describe_certificate_error(exc: ssl.SSLCertVerificationError) -> str:
+    """Why the server's certificate was not accepted, with the fix when it is a private CA."""
+    # Both are set by the ssl module; absent on an error built by hand.
+    message = getattr(exc, "verify_message", None)
+    reason = (message or exc.reason or str(exc)).rstrip(".")
+    if getattr(exc, "verify_code", None) in _UNTRUSTED_CHAIN:
+        reason += " (not signed by a CA this feed trusts; for a private CA set tls.ca_file)"
+    return f"TLS certificate rejected: {reason}"
+
+
+def describe_tls_cut(exc: BaseException) -> Failure | None:
+    """A connect to a TLS URL that the server ended mid-handshake; None if it was not that.
+
+    Only for errors raised while connecting (TCP and TLS, before any HTTP): there, a reset or
+    an EOF almost always means a plain server that cannot parse a TLS hello.
+    """
+    if isinstance(exc, ConnectionResetError | ssl.SSLEOFError | ssl.SSLZeroReturnError):
+        return Failure(
+            "tls", f"TLS handshake failed: the server closed the connection ({_PLAIN_HINT})"
+        )
     return None

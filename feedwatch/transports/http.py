@@ -7,7 +7,9 @@ aiohttp does the HTTP; this module turns its answers into a response to read or 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -16,7 +18,9 @@ from feedwatch.config.model import FeedConfig
 from feedwatch.transports.connection import (
     Failure,
     OpenFailed,
+    describe_certificate_error,
     describe_network_failure,
+    describe_tls_cut,
     retry_after,
 )
 
@@ -25,7 +29,9 @@ def new_session(feed: FeedConfig) -> aiohttp.ClientSession:
     """A client session with the feed's headers and connect timeout; reads never time out."""
     headers = {"User-Agent": f"feedwatch/{__version__}", **dict(feed.headers)}
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=feed.open_timeout)
-    return aiohttp.ClientSession(headers=headers, timeout=timeout)
+    context = feed.tls.context  # None: aiohttp's default, the system trust store
+    connector = aiohttp.TCPConnector(ssl=context) if context is not None else None
+    return aiohttp.ClientSession(headers=headers, timeout=timeout, connector=connector)
 
 
 async def get(
@@ -39,7 +45,8 @@ async def get(
         async with asyncio.timeout(feed.open_timeout):
             response = await session.get(feed.url, headers=headers)
     except Exception as exc:
-        raise OpenFailed(describe_http_failure(exc)) from exc
+        secure = urlsplit(feed.url).scheme.lower() == "https"
+        raise OpenFailed(describe_http_failure(exc, secure=secure)) from exc
     if response.status != 200:
         response.release()
         wait = retry_after(response.headers.get("Retry-After"), time.time())
@@ -50,17 +57,27 @@ async def get(
     return response
 
 
-def describe_http_failure(exc: BaseException) -> Failure:
-    """Turn an aiohttp exception into a reason a person can act on."""
+def describe_http_failure(exc: BaseException, *, secure: bool = False) -> Failure:
+    """Turn an aiohttp exception into a reason a person can act on.
+
+    ``secure``: the URL is https://, so a connect the server cuts short is a TLS handshake
+    it could not answer.
+    """
     if isinstance(exc, aiohttp.InvalidURL):
         return Failure("uri", f"invalid URL: {exc}")
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return Failure("tls", f"TLS certificate rejected: {exc.certificate_error}")
+        error = exc.certificate_error
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return Failure("tls", describe_certificate_error(error))
+        return Failure("tls", f"TLS certificate rejected: {error}")
     if isinstance(exc, aiohttp.ClientConnectorError):
-        inner = describe_network_failure(exc.os_error)
+        # Connector errors come from connecting (TCP, then TLS), before any HTTP.
+        inner = describe_tls_cut(exc.os_error) if secure else None
+        inner = inner or describe_network_failure(exc.os_error)
         if inner is not None:
             return inner
-        return Failure("network", f"network error: {exc.os_error.strerror or exc.os_error}")
+        reason = exc.os_error.strerror or str(exc.os_error) or type(exc.os_error).__name__
+        return Failure("network", f"network error: {reason}")
     network = describe_network_failure(exc)
     if network is not None:
         return network

@@ -8,6 +8,8 @@ person can act on (HTTP status, DNS, TLS, timeout, refused).
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import (
@@ -24,8 +26,10 @@ from feedwatch.transports.connection import (
     Closed,
     Failure,
     OnData,
+    OpenFailed,
     Sink,
     describe_network_failure,
+    describe_tls_cut,
     retry_after,
 )
 
@@ -68,16 +72,30 @@ def closed(exc: ConnectionClosed) -> Closed:
 
 async def open_connection(feed: FeedConfig) -> WebSocketConnection:
     """Connect with the feed's limits; raises on any handshake failure."""
-    ws = await connect(
-        feed.url,
-        additional_headers=list(feed.headers) or None,
-        open_timeout=feed.open_timeout,
-        ping_interval=feed.protocol_ping_interval,
-        ping_timeout=feed.protocol_ping_timeout,
-        max_size=feed.max_size,
-        close_timeout=2.0,
-        user_agent_header=f"feedwatch/{__version__}",
-    )
+    secure = urlsplit(feed.url).scheme.lower() == "wss"
+    # websockets refuses ssl= on a ws:// URL; leaving it out of a wss:// one means the system
+    # trust store.
+    tls: dict[str, Any] = {}
+    if secure and feed.tls.context is not None:
+        tls["ssl"] = feed.tls.context
+    try:
+        ws = await connect(
+            feed.url,
+            additional_headers=list(feed.headers) or None,
+            open_timeout=feed.open_timeout,
+            ping_interval=feed.protocol_ping_interval,
+            ping_timeout=feed.protocol_ping_timeout,
+            max_size=feed.max_size,
+            close_timeout=2.0,
+            user_agent_header=f"feedwatch/{__version__}",
+            **tls,
+        )
+    except OSError as exc:
+        # Raw socket errors come from connecting (TCP, then TLS); the HTTP upgrade wraps its own.
+        cut = describe_tls_cut(exc) if secure else None
+        if cut is None:
+            raise
+        raise OpenFailed(cut) from exc
     return WebSocketConnection(ws)
 
 
@@ -98,7 +116,9 @@ def describe_failure(exc: BaseException, now: float) -> Failure:
     if isinstance(exc, ConnectionClosed):
         return Failure("network", f"closed during handshake: {exc}")
     if isinstance(exc, OSError):
-        return Failure("network", f"network error: {exc.strerror or exc}")
+        return Failure(
+            "network", f"network error: {exc.strerror or str(exc) or type(exc).__name__}"
+        )
     return Failure("protocol", f"{type(exc).__name__}: {exc}")
 
 
