@@ -60,7 +60,12 @@ BURST = """
 """
 
 
-def test_a_process_killed_mid_burst_loses_nothing_it_reported_written(tmp_path: Path) -> None:
+def test_a_process_killed_mid_burst_keeps_everything_committed_intact(tmp_path: Path) -> None:
+    """SIGKILL cannot be caught, so nothing is flushed at exit. The guarantee: every
+    committed batch is intact and in order (WAL, a transaction per batch), and what is
+    lost is only what was not committed yet: the writer commits what arrives within
+    BATCH_SECONDS (100 ms) of a batch's first item, so only the batch in flight and what
+    queued behind it are lost, here at most the burst after the last report."""
     db = tmp_path / "history.db"
     child = subprocess.Popen(python(BURST, str(db)), stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert child.stdout is not None
@@ -71,11 +76,13 @@ def test_a_process_killed_mid_burst_loses_nothing_it_reported_written(tmp_path: 
         reported = int(line.split()[1])
     child.send_signal(signal.SIGKILL)  # the next burst is being queued and written
     child.wait(timeout=10)
+    for line in child.stdout.read().splitlines():  # what it said before it died
+        reported = int(line.split()[1])
 
     assert reported >= 10_000
     assert integrity(db) == "ok"
     kept = count(db, "events")
-    assert kept >= reported
+    assert reported <= kept <= reported + 2000  # at most the burst that was being written
     with sqlite3.connect(db) as conn:  # and they are the first ones, in order, none missing
         numbers = [json.loads(f)["n"] for (f,) in conn.execute("SELECT fields FROM events")]
     assert numbers == list(range(1, kept + 1))

@@ -34,6 +34,9 @@ class EventKind(StrEnum):
     GAP = "gap"  # the sequence number skipped (fields: missed, expected, got)
     FROZEN = "frozen"  # the watched value unchanged for frozen_after (fields: active, value, ...)
     PLANNED_CLOSE = "planned_close"  # the server announced a disconnect; reconnecting at once
+    # feedwatch itself, not a feed (feed ""): the history file stopped or resumed taking
+    # writes (fields: active, path, held, lost).
+    HISTORY = "history"
 
 
 class Severity(StrEnum):
@@ -59,6 +62,7 @@ _SEVERITY = {
     EventKind.GAP: Severity.WARNING,
     EventKind.FROZEN: Severity.ERROR,
     EventKind.PLANNED_CLOSE: Severity.INFO,
+    EventKind.HISTORY: Severity.WARNING,
 }
 
 log = logging.getLogger(__name__)
@@ -116,6 +120,8 @@ class Event:
             return prefix + text + (f" (threshold {limit:g}s)" if limit else "")
         if self.kind is EventKind.RECOVERED and age is not None:
             return f"{prefix}recovered after {age:.2f}s without data"
+        if not self.feed and self.reason:  # about feedwatch itself: "history: cannot write …"
+            return f"{self.kind}: {self.reason}"
         text = f"{prefix}{self.kind}"
         if self.kind is EventKind.RECONNECTING and "delay_seconds" in self.fields:
             text += f" in {self.fields['delay_seconds']:g}s"

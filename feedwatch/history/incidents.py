@@ -87,6 +87,13 @@ class IncidentLog:
         for id_, feed, channel, kind, start, opened_by in rows:
             self._open[(feed, channel, kind)] = _Open(id_, start, opened_by)
 
+    def checkpoint(self) -> tuple[dict[Key, _Open], int | None]:
+        """What is open now, to go back to if the transaction it is written in fails."""
+        return dict(self._open), self.session
+
+    def restore(self, saved: tuple[dict[Key, _Open], int | None]) -> None:
+        self._open, self.session = dict(saved[0]), saved[1]
+
     def on_event(self, event: Event) -> None:
         kind, feed = event.kind, event.feed
         if kind is EventKind.STALE:

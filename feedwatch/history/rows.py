@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -27,6 +28,36 @@ def event_row(event: Event) -> EventRow:
         event.age_seconds,
         fields,
     )
+
+
+def repaired(event: Event) -> Event:
+    """The event with text that cannot be stored as UTF-8 (lone surrogates, from undecodable
+    bytes) escaped, and fields that are not JSON as their text: what SQLite would refuse."""
+    fields = _json_safe(event.fields)
+    assert isinstance(fields, dict)
+    return replace(
+        event,
+        feed=_utf8(event.feed),
+        channel=None if event.channel is None else _utf8(event.channel),
+        reason=None if event.reason is None else _utf8(event.reason),
+        fields=fields,
+    )
+
+
+def _utf8(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return _utf8(value)
+    if isinstance(value, dict):
+        return {_utf8(str(k)): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return _utf8(str(value))
 
 
 def row_event(row: EventRow) -> Event | None:

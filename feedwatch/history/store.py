@@ -3,12 +3,18 @@
 One process records (it holds the writer lock); any other opens the file read-only and
 records nothing (``read_only``, ``owner`` and ``notice`` say so). Reads work in both. Writes
 never happen on the caller's thread: the engine's events go to the writer thread's queue.
+
+``status`` says whether the file takes writes. When it stops (or starts again), the store
+puts a ``history`` event on the engine's bus, once each way, so every output shows it. A
+file that cannot be opened at all gives an ``unavailable`` store: monitoring goes on, it
+reads as empty, records nothing, and says why.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import sqlite3
 import threading
 import time
@@ -20,11 +26,12 @@ from feedwatch.config.model import HistoryConfig
 from feedwatch.config.paths import state_dir
 from feedwatch.engine.clock import Timer
 from feedwatch.engine.engine import Engine
-from feedwatch.engine.events import Event
+from feedwatch.engine.events import Event, EventKind
 from feedwatch.history.incidents import INCIDENT_COLUMNS, Incident, row_incident
 from feedwatch.history.lock import WriterLock, command_line
 from feedwatch.history.rows import EVENT_COLUMNS, row_event
-from feedwatch.history.schema import HistoryError, connect_reader, connect_writer
+from feedwatch.history.schema import HistoryError, connect_reader, connect_writer, migrate
+from feedwatch.history.status import HistoryStatus, StatusChange
 from feedwatch.history.writer import GapProfiles, LastData, SessionEnd, SessionStart, Writer
 
 log = logging.getLogger(__name__)
@@ -59,10 +66,15 @@ class HistoryStore:
         writer: Writer | None = None,
         lock: WriterLock | None = None,
         owner: str | None = None,
+        unavailable: str | None = None,
     ) -> None:
         self.path = path
         self.read_only = writer is None
         self.owner = owner
+        # Why the file could not be opened for recording (an ``unavailable`` store).
+        self._unavailable = unavailable
+        self._unavailable_since = now()
+        self._unrecorded = 0  # events an unavailable store saw and could not keep
         self._reader = reader
         self._reading = threading.Lock()
         self._now = now
@@ -91,7 +103,7 @@ class HistoryStore:
         try:
             held = lock.acquire()
         except OSError as exc:
-            raise HistoryError(f"cannot open {lock.path}: {exc.strerror or exc}") from None
+            raise HistoryError(f"cannot open {lock.path}: {_os_problem(lock.path, exc)}") from None
         if not held:
             return cls(path, _connect(path, connect_reader), now=now, owner=lock.owner())
         try:
@@ -100,9 +112,35 @@ class HistoryStore:
         except BaseException:
             lock.release()
             raise
-        writer = Writer(db, config.retention_days * 86400, now, command_line())
+        writer = Writer(db, config.retention_days * 86400, now, command_line(), path)
         writer.start()
         return cls(path, reader, now=now, writer=writer, lock=lock)
+
+    @classmethod
+    def unavailable(
+        cls, path: Path, problem: str, *, now: Callable[[], float] = time.time
+    ) -> HistoryStore:
+        """A store for a file that cannot be recorded to: it reads as empty, records
+        nothing, and its ``status`` (and a ``history`` event on attach) says why."""
+        reader = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        migrate(reader, path)
+        return cls(path, reader, now=now, unavailable=problem)
+
+    @property
+    def status(self) -> HistoryStatus | None:
+        """Whether this process's history is being written (None: it only reads)."""
+        if self._writer is not None:
+            return self._writer.status
+        if self._unavailable is None:
+            return None
+        return HistoryStatus(
+            self.path,
+            ok=False,
+            problem=self._unavailable,
+            since=self._unavailable_since,
+            lost=self._unrecorded,
+            recording=False,
+        )
 
     @property
     def notice(self) -> str | None:
@@ -118,8 +156,17 @@ class HistoryStore:
 
     def attach(self, engine: Engine) -> None:
         """Record the engine's events as a monitoring session (call on the engine's loop,
-        before it starts). Does nothing when read-only."""
-        if self._writer is None or self._closed or self._engine is not None:
+        before it starts). Does nothing when read-only; an unavailable store says why."""
+        if self._closed or self._engine is not None:
+            return
+        if self._unavailable is not None:
+            self._engine = engine
+            status = self.status
+            assert status is not None
+            self._announce(StatusChange(status, status.warning()))
+            self._unsubscribe = engine.bus.subscribe(self._not_recorded)
+            return
+        if self._writer is None:
             return
         self._engine = engine
         self._session_start = self._now()
@@ -127,7 +174,31 @@ class HistoryStore:
         self._profiles_due = engine.clock.monotonic() + GAP_PROFILES_EVERY
         self._writer.offer(SessionStart(self._session_start, tuple(engine.workers)))
         self._unsubscribe = engine.bus.subscribe(self._writer.offer)
+        self.report_status()
         self._schedule_sample()
+
+    def report_status(self) -> None:
+        """Put each start and end of a write failure on the bus, as a ``history`` event
+        (on the engine's loop: the sampling timer calls it every second)."""
+        if self._writer is None or self._engine is None:
+            return
+        while True:
+            try:
+                change = self._writer.changes.get_nowait()
+            except queue.Empty:
+                return
+            self._announce(change)
+
+    def _announce(self, change: StatusChange) -> None:
+        assert self._engine is not None
+        status = change.status
+        fields = {"active": not status.ok, "path": str(status.path), "held": status.held,
+                  "lost": status.lost}  # fmt: skip
+        when = self._engine.clock.time()
+        self._engine.bus.emit(Event(when, "", EventKind.HISTORY, reason=change.text, fields=fields))
+
+    def _not_recorded(self, event: Event) -> None:
+        self._unrecorded += 1
 
     def close(self) -> None:
         """Flush, end the session, stop the writer and release the file (idempotent)."""
@@ -158,9 +229,10 @@ class HistoryStore:
 
     @property
     def dropped(self) -> int:
-        """Events not recorded: refused while the writer was far behind, or lost in a failed
-        write (each said in the log)."""
-        return 0 if self._writer is None else self._writer.dropped + self._writer.lost
+        """Events this run will not record: refused while the writer was far behind or the
+        file failed, refused by SQLite, or left unwritten at exit (each said in the log)."""
+        status = self.status
+        return 0 if status is None else status.lost
 
     def _schedule_sample(self) -> None:
         assert self._engine is not None
@@ -168,6 +240,7 @@ class HistoryStore:
         self._timer = clock.call_at(clock.monotonic() + LAST_DATA_EVERY, self._tick)
 
     def _tick(self) -> None:
+        self.report_status()
         self._sample_last_data()
         assert self._engine is not None
         if self._engine.clock.monotonic() >= self._profiles_due:
@@ -274,7 +347,7 @@ class HistoryStore:
     def feeds(self) -> list[str]:
         """Every feed the file mentions, by name."""
         rows = self._query("SELECT DISTINCT feed FROM events UNION SELECT feed FROM last_data")
-        return sorted(name for (name,) in rows)
+        return sorted(name for (name,) in rows if name)  # "": feedwatch's own events
 
 
 def _window(
@@ -294,6 +367,21 @@ def _connect(path: Path, connect: Callable[[Path], sqlite3.Connection]) -> sqlit
     try:
         return connect(path)
     except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+            raise HistoryError(
+                f"{path} is not a feedwatch history file ({exc}); it is left as it is: "
+                "move it aside, or set [history] path to another file"
+            ) from None
         raise HistoryError(f"cannot use history file {path}: {exc}") from None
     except OSError as exc:
-        raise HistoryError(f"cannot use history file {path}: {exc.strerror or exc}") from None
+        raise HistoryError(f"cannot use history file {path}: {_os_problem(path, exc)}") from None
+
+
+def _os_problem(path: Path, exc: OSError) -> str:
+    """The OS's complaint, or the file that stands where a folder should be."""
+    for folder in path.parents:
+        if folder.is_dir():
+            break
+        if folder.exists():
+            return f"{folder} is a file, not a folder"
+    return exc.strerror or str(exc)

@@ -1,7 +1,9 @@
 """Headless mode: the engine with JSON lines on stdout and human logs on stderr.
 
 Each event is written and flushed the moment it happens, so ``| jq`` or a log
-shipper sees it at once. SIGINT and SIGTERM stop everything cleanly (exit 0).
+shipper sees it at once. SIGINT and SIGTERM stop everything cleanly (exit 0), after
+every event printed is in the history file. A history file that fails is a ``history``
+event (feed "") on both streams; the feeds are watched all the same.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from feedwatch.config.model import HistoryConfig
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, Severity
 from feedwatch.history.schema import HistoryError
-from feedwatch.history.store import HistoryStore
+from feedwatch.history.store import HistoryStore, history_path
 from feedwatch.outputs.http.server import HealthServer
 
 log = logging.getLogger("feedwatch")
@@ -62,7 +64,8 @@ async def run_headless(engine: Engine, out: TextIO) -> int:
     history = open_history(engine.config.history)
     try:
         if engine.config.server.enabled:
-            server = HealthServer(engine, engine.config.server)
+            status = None if history is None else (lambda: history.status)
+            server = HealthServer(engine, engine.config.server, history=status)
             try:
                 await server.start()
             except OSError as exc:
@@ -93,14 +96,19 @@ async def run_headless(engine: Engine, out: TextIO) -> int:
 
 
 def open_history(config: HistoryConfig) -> HistoryStore | None:
-    """The history store, or None (said on stderr) when it is off or cannot be used."""
+    """The history store, or None when it is off. A file that cannot be recorded to gives
+    a store that records nothing and says why (a ``history`` event once attached): the
+    feeds are watched all the same."""
     if not config.enabled:
         return None
     try:
         history = HistoryStore.open(config)
     except HistoryError as exc:
-        log.error("%s; running without history", exc)
-        return None
+        return HistoryStore.unavailable(history_path(config), str(exc))
+    except Exception as exc:  # a bug here must not stop the watching
+        log.debug("history could not be opened", exc_info=True)
+        path = history_path(config)
+        return HistoryStore.unavailable(path, f"cannot open {path}: {type(exc).__name__}: {exc}")
     if history.notice is not None:
         log.warning("%s", history.notice)
     return history

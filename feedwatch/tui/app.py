@@ -22,6 +22,7 @@ from feedwatch.alerts.router import AlertRouter
 from feedwatch.config.durations import format_duration
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event
+from feedwatch.history.status import HistoryStatus
 from feedwatch.tui import themes
 from feedwatch.tui.commands import FeedwatchCommands
 from feedwatch.tui.history_view import (
@@ -29,6 +30,7 @@ from feedwatch.tui.history_view import (
     HistoryReader,
     HistoryView,
     backlog,
+    history_status,
     read_only_notice,
 )
 from feedwatch.tui.palette import Palette
@@ -98,10 +100,15 @@ class FeedwatchApp(App[int]):
         # The history store (or anything that lists past events): the log starts with
         # its latest events, and with a full store the table and details show uptime.
         self.history = history
+        status = history_status(history)
+        recorded = status is None or status.recording  # else the store is empty: no uptime
         self.history_view = (
-            HistoryView(history, engine.clock.time) if isinstance(history, HistoryReader) else None
+            HistoryView(history, engine.clock.time)
+            if isinstance(history, HistoryReader) and recorded
+            else None
         )
         self._history_problem: str | None = None
+        self._history_failing = False  # the header's warning is up (notified once each way)
         self.source = source
         self.config_path = config_path
         self.refresh_interval = 1.0 / refresh_hz
@@ -204,7 +211,9 @@ class FeedwatchApp(App[int]):
             return  # shutting down
         feeds = self.engine.snapshot()
         self.table.show(feeds)
-        self.header.show(feeds, self.engine.clock.time())
+        status = history_status(self.history)
+        self.header.show(feeds, self.engine.clock.time(), status)
+        self._history_writes(status)
         log = self.event_log
         if self._pending:
             events = list(self._pending)
@@ -213,6 +222,21 @@ class FeedwatchApp(App[int]):
         if log.follow is not None:
             log.set_follow(self.table.selected_feed)
         self.ticks += 1
+
+    def _history_writes(self, status: HistoryStatus | None) -> None:
+        """A notification when the history file stops taking writes, and when it takes
+        them again; the header keeps the warning up in between."""
+        failing = status is not None and not status.ok
+        if status is None or failing == self._history_failing:
+            return
+        self._history_failing = failing
+        if failing:
+            self.notify(status.warning(), title="History not recorded", severity="warning",
+                        timeout=20, markup=False)  # fmt: skip
+        else:
+            lost = f"; {status.lost} events were lost" if status.lost else ""
+            self.notify(f"Recording to {status.path} again{lost}", title="History",
+                        markup=False)  # fmt: skip
 
     def ring(self, alert: Alert) -> None:
         """A bell alert: the terminal bell and a notification that names the feed."""

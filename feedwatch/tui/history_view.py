@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from feedwatch.engine.events import Event
+from feedwatch.history.status import HistoryStatus
 from feedwatch.history.uptime import (
     Span,
     Uptime,
@@ -251,9 +252,15 @@ def started(wall: float, today: float) -> LogMark:
     return LogMark(wall, f"── feedwatch started {when} ──")
 
 
+def history_status(history: object) -> HistoryStatus | None:
+    """Whether the history this dashboard records takes writes (None: it records none)."""
+    status = getattr(history, "status", None)
+    return status if isinstance(status, HistoryStatus) else None
+
+
 def read_only_notice(history: object) -> str | None:
     """What to tell someone whose dashboard reads a history that another process writes."""
-    if not getattr(history, "read_only", False):
+    if not getattr(history, "read_only", False) or history_status(history) is not None:
         return None
     owner = getattr(history, "owner", None) or "another feedwatch"
     return f"History is written by {owner}; this dashboard only reads it"

@@ -8,6 +8,7 @@ from typing import Any
 from feedwatch import __version__
 from feedwatch.engine.liveness import State
 from feedwatch.engine.snapshot import FeedSnapshot
+from feedwatch.history.status import HistoryStatus
 
 
 def _age(value: float | None) -> float | None:
@@ -61,14 +62,23 @@ def is_healthy(feed: FeedSnapshot) -> bool:
     return feed.state in (State.LIVE, State.PAUSED, State.QUIET)
 
 
-def health_document(feeds: list[FeedSnapshot], redact: Redact) -> tuple[int, dict[str, Any]]:
-    """(HTTP status, body): 200 when every feed is healthy, else 503."""
+def health_document(
+    feeds: list[FeedSnapshot], redact: Redact, history: HistoryStatus | None = None
+) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, body): 200 when every feed is healthy, else 503.
+
+    ``history`` (when this process records) adds a ``history`` object; a failing history
+    file never turns the answer 503: the feeds are still watched, and a load balancer or
+    pager acting on /health should act on them, not on the disk.
+    """
     healthy = all(is_healthy(f) for f in feeds)
-    body = {
+    body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",
         "version": __version__,
         "feeds": [feed_health(f, redact) for f in feeds],
     }
+    if history is not None:
+        body["history"] = history.to_json()
     return (200 if healthy else 503), body
 
 

@@ -14,19 +14,26 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from feedwatch.engine.liveness import State
 from feedwatch.engine.snapshot import FeedSnapshot
+from feedwatch.history.status import HistoryStatus
 
 # Alert attempts by (alert channel name, outcome), e.g. ("ops-slack", "sent") -> 3.
 AlertCounts = Callable[[], Mapping[tuple[str, str], int]]
+# The history file's state, when this process records one.
+HistoryHealth = Callable[[], HistoryStatus | None]
 
 
 class EngineCollector(Collector):
     """Builds every metric family from one snapshot per scrape."""
 
     def __init__(
-        self, sample: Callable[[], list[FeedSnapshot]], alerts: AlertCounts | None = None
+        self,
+        sample: Callable[[], list[FeedSnapshot]],
+        alerts: AlertCounts | None = None,
+        history: HistoryHealth | None = None,
     ) -> None:
         self._sample = sample
         self._alerts = alerts
+        self._history = history
 
     def collect(self) -> Iterator[Metric]:
         feeds = self._sample()
@@ -118,6 +125,9 @@ class EngineCollector(Collector):
         )  # fmt: skip
         if self._alerts is not None:
             yield self._alert_family(self._alerts())
+        status = None if self._history is None else self._history()
+        if status is not None:
+            yield from self._history_families(status)
 
     @staticmethod
     def _alert_family(counts: Mapping[tuple[str, str], int]) -> Metric:
@@ -131,11 +141,36 @@ class EngineCollector(Collector):
             alerts.add_metric([channel, outcome], count)
         return alerts
 
+    @staticmethod
+    def _history_families(status: HistoryStatus) -> Iterator[Metric]:
+        ok = GaugeMetricFamily(
+            "feedwatch_history_ok", "1 while the history file takes every write, else 0"
+        )
+        ok.add_metric([], 1.0 if status.ok else 0.0)
+        errors = CounterMetricFamily(
+            "feedwatch_history_write_errors",
+            "Attempts to write the history file that failed (disk full, read-only, I/O)",
+        )
+        errors.add_metric([], status.write_errors)
+        lost = CounterMetricFamily(
+            "feedwatch_history_events_lost",
+            "Events this process will never record (backlog full, refused, or unwritten at exit)",
+        )
+        lost.add_metric([], status.lost)
+        held = GaugeMetricFamily(
+            "feedwatch_history_events_held",
+            "Events kept in memory until the history file takes writes again",
+        )
+        held.add_metric([], status.held)
+        yield from (ok, errors, lost, held)
+
 
 def make_registry(
-    sample: Callable[[], list[FeedSnapshot]], alerts: AlertCounts | None = None
+    sample: Callable[[], list[FeedSnapshot]],
+    alerts: AlertCounts | None = None,
+    history: HistoryHealth | None = None,
 ) -> CollectorRegistry:
     """A registry holding only feedwatch's metrics (no process defaults to confuse)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(EngineCollector(sample, alerts))
+    registry.register(EngineCollector(sample, alerts, history))
     return registry

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -19,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from feedwatch.config.model import ServerConfig
 from feedwatch.engine.engine import Engine, UnknownFeed
 from feedwatch.engine.redact import redact_feed_text
+from feedwatch.history.status import HistoryStatus
 from feedwatch.outputs.http.health import feed_document, health_document
 from feedwatch.outputs.http.metrics import make_registry
 
@@ -55,15 +57,22 @@ def _require_token(token: str) -> Middleware:
     return auth
 
 
-def make_app(engine: Engine, token: str | None = None) -> web.Application:
-    """The aiohttp application; separate from binding so tests can serve it anywhere."""
-    registry = make_registry(engine.snapshot, lambda: engine.alert_outcomes)
+def make_app(
+    engine: Engine,
+    token: str | None = None,
+    history: Callable[[], HistoryStatus | None] | None = None,
+) -> web.Application:
+    """The aiohttp application; separate from binding so tests can serve it anywhere.
+    ``history`` gives the history file's state, for /health's ``history`` and /metrics."""
+    registry = make_registry(engine.snapshot, lambda: engine.alert_outcomes, history)
 
     def redact(feed: str, text: str) -> str:
         return redact_feed_text(text, engine.worker(feed).config)
 
     async def health(_: web.Request) -> web.Response:
-        status, body = health_document(engine.snapshot(), redact)
+        status, body = health_document(
+            engine.snapshot(), redact, None if history is None else history()
+        )
         return _json(body, status)
 
     async def one_feed(request: web.Request) -> web.Response:
@@ -90,14 +99,20 @@ def make_app(engine: Engine, token: str | None = None) -> web.Application:
 class HealthServer:
     """Start/stop wrapper around the aiohttp runner."""
 
-    def __init__(self, engine: Engine, config: ServerConfig) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: ServerConfig,
+        history: Callable[[], HistoryStatus | None] | None = None,
+    ) -> None:
         self._engine = engine
         self._config = config
+        self._history = history
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
     async def start(self) -> None:
-        app = make_app(self._engine, self._config.token)
+        app = make_app(self._engine, self._config.token, self._history)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self._config.host, self._config.port)

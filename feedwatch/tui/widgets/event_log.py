@@ -68,7 +68,10 @@ class EventLog(RichLog):
                 self.write(self._line(event))
 
     def _shows(self, line: LogLine) -> bool:
-        return isinstance(line, LogMark) or self.follow is None or line.feed == self.follow
+        # Marks and feedwatch's own events (feed "", e.g. history) belong to every feed.
+        if isinstance(line, LogMark) or self.follow is None or not line.feed:
+            return True
+        return line.feed == self.follow
 
     def _line(self, event: LogLine) -> Text:
         p = self.palette

@@ -1,4 +1,5 @@
-"""The top line: overall status counts, local time and the config in use."""
+"""The top line: overall status counts, a history file that fails, local time and the
+config in use."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.widgets import Static
 
 from feedwatch.engine.liveness import State
 from feedwatch.engine.snapshot import FeedSnapshot
+from feedwatch.history.status import HistoryStatus
 from feedwatch.tui.palette import Palette
 from feedwatch.tui.widgets.cells import STATE_SYMBOL
 
@@ -34,7 +36,10 @@ class StatusHeader(Static):
         self.source = source
         self.palette = Palette.monochrome()
 
-    def show(self, feeds: list[FeedSnapshot], wall: float) -> None:
+    def show(
+        self, feeds: list[FeedSnapshot], wall: float, history: HistoryStatus | None = None
+    ) -> None:
+        """Draw the line; ``history`` adds a warning while its file takes no writes."""
         p = self.palette
         counts = overall(feeds)
         text = Text()
@@ -53,6 +58,9 @@ class StatusHeader(Static):
         for name, symbol, style in parts:
             n = counts.get(name, 0)
             text.append(f" {symbol} {n} {name} ", style=style if n else p.muted)
+        if history is not None and not history.ok:
+            # Before the clock and the source: the ellipsis takes those first.
+            text.append(f" ⚠ {history.short()} ", style=p.warn)
         clock = datetime.fromtimestamp(wall).strftime("%H:%M:%S")
         text.append(f"  {clock}", style=p.text)
         text.append(f"  {self.source}", style=p.muted)
