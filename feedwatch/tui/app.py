@@ -23,6 +23,7 @@ from feedwatch.config.durations import format_duration
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event
 from feedwatch.history.status import HistoryStatus
+from feedwatch.outputs.http.server import HealthServer
 from feedwatch.tui import themes
 from feedwatch.tui.commands import FeedwatchCommands
 from feedwatch.tui.history_view import (
@@ -108,6 +109,7 @@ class FeedwatchApp(App[int]):
             else None
         )
         self._history_problem: str | None = None
+        self.health_server: HealthServer | None = None  # when [server] listen is set
         self._history_failing = False  # the header's warning is up (notified once each way)
         self.source = source
         self.config_path = config_path
@@ -152,6 +154,8 @@ class FeedwatchApp(App[int]):
         self._pending.clear()
         if self.alerts is not None:
             await self.alerts.start()
+        if self._start_engine and self.engine.config.server.enabled:
+            await self._serve_health()
         if self._start_engine:
             attach = getattr(self.history, "attach", None)
             if attach is not None:
@@ -202,6 +206,21 @@ class FeedwatchApp(App[int]):
             await self.engine.stop()
         if self.alerts is not None:
             await self.alerts.stop()
+        if self.health_server is not None:
+            await self.health_server.stop()
+
+    async def _serve_health(self) -> None:
+        """/health and /metrics as headless mode serves them: the dashboard is a monitor too."""
+        config = self.engine.config.server
+        server = HealthServer(self.engine, config, history=lambda: history_status(self.history))
+        try:
+            await server.start()
+        except OSError as exc:
+            self.notify(f"cannot serve /health on {config.host}:{config.port}: "
+                        f"{exc.strerror or exc}", title="Health server", severity="error",
+                        timeout=20, markup=False)  # fmt: skip
+            return
+        self.health_server = server
 
     # -- the refresh loop ---------------------------------------------------
 
