@@ -9,12 +9,18 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from feedwatch import __version__
 from feedwatch.config.loader import ConfigError, load_config
 from feedwatch.config.model import Config, HistoryConfig
 from feedwatch.config.paths import default_config_path, state_dir
+from feedwatch.engine.redact import (
+    RedactingFormatter,
+    RedactingStream,
+    config_secrets,
+    install_crash_redaction,
+)
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
@@ -157,8 +163,9 @@ def _add_history_commands(sub: argparse._SubParsersAction[_Parser], common: _Par
 
 def _setup_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    # Masks the config's secrets once they are known (install_crash_redaction).
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%Y-%m-%d %H:%M:%S")
+        RedactingFormatter("%(asctime)s %(levelname)-7s %(message)s", "%Y-%m-%d %H:%M:%S")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -278,11 +285,14 @@ def _run_demo(headless: bool, notice: str | None = None) -> int:
 
 
 def _run(config: Config, headless: bool, notice: str | None = None) -> int:
+    secrets = config_secrets(config)
+    install_crash_redaction(secrets)  # logs and any traceback mask them from here on
     if headless:
         from feedwatch.engine.engine import Engine
         from feedwatch.outputs.headless import run_headless
 
         return asyncio.run(run_headless(Engine(config), sys.stdout))
+    from rich.console import Console
     from textual.markup import escape
 
     from feedwatch.engine.engine import Engine
@@ -300,6 +310,9 @@ def _run(config: Config, headless: bool, notice: str | None = None) -> int:
     app = build_app(
         config, engine=engine, refresh_hz=config.ui.refresh_hz, notice=notice, history=history
     )
+    # Textual prints a crash with its locals: through a stream that masks the secrets.
+    masked = RedactingStream(sys.__stderr__ or sys.stderr, secrets)
+    app.error_console = Console(markup=False, highlight=False, file=cast(TextIO, masked))
     try:
         app.run()
     finally:

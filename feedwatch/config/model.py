@@ -95,10 +95,10 @@ ON_GAP = ("report", "reconnect")
 @dataclass(frozen=True)
 class FeedConfig:
     name: str
-    url: str
+    url: str = field(repr=False)  # secrets stay out of reprs: crash output shows them
     stale_after: float
     subscribe: tuple[str, ...] = ()
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     channel_key: str | None = None
     channels: tuple[str, ...] = ()
     heartbeat: MatcherSpec | None = None
@@ -154,9 +154,9 @@ class FeedConfig:
     poll_every: float = 10.0
     age_field: str | None = None
     # The url and headers as written, before ${VAR} expansion (safe to display).
-    url_template: str = ""
+    url_template: str = field(default="", repr=False)
     # Secrets that came from the environment, to redact wherever text is shown.
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def effective_channel_stale_after(self) -> float:
@@ -170,7 +170,7 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int | None = None
     # Bearer token required by /health and /metrics when set.
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
 
     @property
     def enabled(self) -> bool:
@@ -206,15 +206,15 @@ class AlertChannel:
     name: str  # the `channel` label in metrics and events
     on: frozenset[str] = frozenset(ALERT_CONDITIONS)
     feeds: tuple[str, ...] = ("*",)  # glob patterns
-    url: str | None = None  # webhook, ${VAR} expanded
-    url_template: str | None = None  # as written, safe to show
+    url: str | None = field(default=None, repr=False)  # webhook, ${VAR} expanded
+    url_template: str | None = field(default=None, repr=False)  # as written, safe to show
     format: str = "json"
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     argv: tuple[str, ...] = ()  # command
     timeout: float = 10.0
     retries: int = 3  # webhook: attempts after the first
     repeat: float | None = None  # a reminder while a condition lasts
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import base64
+import logging
+import sys
+import threading
+import traceback
 from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, TextIO
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from feedwatch.config.exposure import SENSITIVE_PARAMS
@@ -144,3 +150,47 @@ def redact_feed_text(text: str, feed: FeedConfig) -> str:
     for outputs that promise never to reveal a feed's address (/health)."""
     redactor = FeedRedactor(feed)
     return redact_text(redactor(text), (redactor.display_url, feed.url))
+
+
+class RedactingFormatter(logging.Formatter):
+    """A log formatter that masks every configured secret, in tracebacks too."""
+
+    secrets: tuple[str, ...] = ()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_text(super().format(record), self.secrets)
+
+
+class RedactingStream:
+    """A text stream that masks secrets in what passes through (crash output, tracebacks)."""
+
+    def __init__(self, stream: TextIO, secrets: Iterable[str]) -> None:
+        self._stream = stream
+        self._secrets = tuple(secrets)
+
+    def write(self, text: str) -> int:
+        self._stream.write(redact_text(text, self._secrets))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, encoding...
+        return getattr(self._stream, name)
+
+
+def install_crash_redaction(secrets: tuple[str, ...]) -> None:
+    """Uncaught exceptions, in any thread, print with every secret masked."""
+
+    def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        text = "".join(traceback.format_exception(kind, exc, tb))
+        sys.stderr.write(redact_text(text, secrets))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            name = args.thread.name if args.thread is not None else "?"
+            sys.stderr.write(f"Exception in thread {name}:\n")
+            excepthook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_hook
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler.formatter, RedactingFormatter):
+            handler.formatter.secrets = secrets
