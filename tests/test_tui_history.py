@@ -182,14 +182,20 @@ def test_history_view_reads_only_what_is_new() -> None:
     assert view.refresh()
     assert not view.refresh()  # too soon
     clock.advance(5)
-    history.event(now - 5, "a", EventKind.RECONNECTING)  # flushed late, at the same instant
+    # Flushed late, at the same instant as the newest read: read, and only once.
+    history.event(now - 5, "a", EventKind.DOWN, reason="refused", active=True)
     history.event(now + 2, "a", EventKind.RECOVERED)
     assert view.refresh()
-    kinds = [str(e.kind) for e in view._events]
-    assert kinds == ["stale", "connected", "reconnecting", "recovered"]
+    clock.advance(5)
+    assert view.refresh()  # nothing new: nothing read twice
+    # Kept: only what changes the state, cut down to what says how.
+    kinds = [(str(e.kind), e.fields) for e in view._changes]
+    assert kinds == [("stale", {}), ("down", {"active": True}), ("recovered", {})]
+    assert view._changes[1].reason is None
     past = view.feed("a")
     assert past is not None
-    assert dict(past.uptimes)["1h"].not_live_seconds == pytest.approx(12)
+    # Stale from -10 to +2, down from -5 and still down at the read (+10): 20 s not live.
+    assert dict(past.uptimes)["1h"].not_live_seconds == pytest.approx(20)
 
 
 def test_history_view_keeps_a_week_from_the_start_of_its_session() -> None:
@@ -200,7 +206,7 @@ def test_history_view_keeps_a_week_from_the_start_of_its_session() -> None:
     history.event(now - 12 * DAY, "a", EventKind.CONNECTED)  # before the session: not needed
     view = HistoryView(history, clock.time)
     view.refresh()
-    assert [str(e.kind) for e in view._events] == ["stale"]
+    assert [str(e.kind) for e in view._changes] == ["stale"]
     past = view.feed("a")
     assert past is not None
     assert dict(past.uptimes)["7d"].percent == 0.0

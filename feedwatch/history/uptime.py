@@ -83,7 +83,7 @@ class _Conditions:
         return STALE if self.stale else LIVE
 
     def apply(self, event: Event) -> None:
-        """Take one event that ``_matters``."""
+        """Take one event that ``changes_state``."""
         kind = event.kind
         if kind == EventKind.STALE:
             self.stale = True
@@ -106,7 +106,7 @@ class _Conditions:
         self.stale = self.down = False
 
 
-def _matters(event: Event) -> bool:
+def changes_state(event: Event) -> bool:
     """Whether the event can change the state a timeline shows."""
     kind = event.kind
     if kind in (EventKind.STALE, EventKind.RECOVERED):
@@ -135,9 +135,21 @@ def sessions_watching(events: Events, sessions: Sessions, feed: str) -> list[tup
     """The sessions from the first one the feed has events in (each run says at least that
     it connected, or why not): before it, the feed was not in the config, so not watched."""
     first = min((e.ts for e in events if e.feed == feed), default=None)
+    return sessions_since(first, sessions)
+
+
+def sessions_since(first: float | None, sessions: Sessions) -> list[tuple[float, float]]:
+    """The sessions that end after a feed's first event (none if it has none)."""
     if first is None:
         return []
     return [(start, end) for start, end in merge_sessions(sessions) if end >= first]
+
+
+def state_change(event: Event) -> Event:
+    """The part of an event ``changes_state`` needs, to keep many for long at little cost."""
+    fields = {k: v for k, v in event.fields.items() if k in ("active", "quiet", "paused")}
+    reason = event.reason if event.kind == EventKind.RECONNECTING else None
+    return Event(event.ts, event.feed, event.kind, event.channel, reason, None, fields)
 
 
 def state_spans(
@@ -157,7 +169,7 @@ def state_spans(
         else:
             spans.append((start, end, state))
 
-    changes = sorted((e for e in events if e.feed == feed and _matters(e)), key=lambda e: e.ts)
+    changes = sorted((e for e in events if e.feed == feed and changes_state(e)), key=lambda e: e.ts)
     now = _Conditions()
     cursor = since
     i = 0

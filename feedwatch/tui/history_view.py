@@ -23,8 +23,10 @@ from feedwatch.history.status import HistoryStatus
 from feedwatch.history.uptime import (
     Span,
     Uptime,
+    changes_state,
     merge_sessions,
-    sessions_watching,
+    sessions_since,
+    state_change,
     state_spans,
     uptime,
 )
@@ -123,8 +125,13 @@ class HistoryView:
         self.read_at: float | None = None
         self.problem: str | None = None  # why the last read failed, for a notification
         self._clock = clock
-        self._events: list[Event] = []
-        self._newest: set[EventKey] = set()  # the events at the newest time read
+        # Only what can change a feed's state (stale, recovered, down, quiet, pause), cut
+        # down to the fields that say how: a week of a busy feed's every event would be
+        # gigabytes, re-scanned every few seconds.
+        self._changes: list[Event] = []
+        self._first_seen: dict[str, float] = {}  # each feed's first event read
+        self._cursor: float | None = None  # the newest event time read
+        self._newest: set[EventKey] = set()  # the events read at that time
         self._sessions: list[tuple[float, float]] = []
         self._day: dict[str, float | None] = {}
         self._feeds: dict[str, FeedHistory] = {}
@@ -153,19 +160,23 @@ class HistoryView:
         return True
 
     def _read_events(self, horizon: float) -> None:
-        events = self._events
-        if not events:
-            events.extend(self.history.events(since=horizon))
-        else:
-            newest = self._newest
-            events.extend(
-                e for e in self.history.events(since=events[-1].ts) if _key(e) not in newest
-            )
-        del events[: bisect.bisect_left(events, horizon, key=lambda e: e.ts)]
-        if events:
-            last = events[-1].ts
-            at_last = itertools.takewhile(lambda e: e.ts == last, reversed(events))
-            self._newest = {_key(e) for e in at_last}
+        cursor = self._cursor
+        fresh = self.history.events(since=horizon if cursor is None else cursor)
+        if cursor is not None:
+            fresh = [e for e in fresh if _key(e) not in self._newest]
+        changes, first_seen = self._changes, self._first_seen
+        for event in fresh:
+            first_seen.setdefault(event.feed, event.ts)
+            if changes_state(event):
+                changes.append(state_change(event))
+        if fresh:
+            last = fresh[-1].ts
+            at_last = {
+                _key(e) for e in itertools.takewhile(lambda e: e.ts == last, reversed(fresh))
+            }
+            self._newest = self._newest | at_last if last == cursor else at_last
+            self._cursor = last
+        del changes[: bisect.bisect_left(changes, horizon, key=lambda e: e.ts)]
 
     def day_uptimes(self, feeds: Iterable[str]) -> dict[str, float | None]:
         """Each feed's uptime % over the last 24 h (None: not monitored)."""
@@ -175,7 +186,7 @@ class HistoryView:
             by_feed = self._by_feed(missing)
             for name in missing:
                 events = by_feed[name]
-                sessions = sessions_watching(events, self._sessions, name)
+                sessions = sessions_since(self._first_seen.get(name), self._sessions)
                 self._day[name] = uptime(events, sessions, name, now - DAY, now).percent
         return dict(self._day)
 
@@ -188,7 +199,7 @@ class HistoryView:
             return cached
         now = self.read_at
         events = self._by_feed([name])[name]
-        sessions = sessions_watching(events, self._sessions, name)
+        sessions = sessions_since(self._first_seen.get(name), self._sessions)
         try:
             incidents = tuple(reversed(self.history.incidents(feed=name, since=now - WEEK)))
         except Exception as exc:
@@ -209,7 +220,7 @@ class HistoryView:
 
     def _by_feed(self, names: Sequence[str]) -> dict[str, list[Event]]:
         wanted: dict[str, list[Event]] = {name: [] for name in names}
-        for event in self._events:
+        for event in self._changes:
             found = wanted.get(event.feed)
             if found is not None:
                 found.append(event)
