@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SOURCES := feedwatch tests benchmarks
 
-.PHONY: install run demo check lint typecheck test prometheus-test bench
+.PHONY: install run demo check lint typecheck test prometheus-test bench soak
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,10 @@ bench: install
 	$(PY) benchmarks/bench_ingest.py
 	$(PY) benchmarks/bench_detection.py
 	$(PY) benchmarks/bench_history.py
+	$(PY) benchmarks/bench_flood.py
+
+# Half an hour per mode against a busy, faulty simulator (RELIABILITY.md); results go to
+# benchmarks/results/. Both modes run at once: about 32 minutes.
+soak: install
+	$(PY) benchmarks/soak.py --mode headless --minutes 32 & \
+	$(PY) benchmarks/soak.py --mode tui --minutes 32; wait
