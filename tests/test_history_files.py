@@ -268,3 +268,15 @@ def test_headless_warns_when_another_process_records(tmp_path: Path) -> None:
     assert f"history: {db} is being recorded by pid {os.getpid()}" in line
     assert proc.returncode == 0
     assert count(db, "sessions") == 0 and count(db, "events") == 0
+
+
+def test_a_clean_close_folds_the_wal_back_into_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "history.db"
+    r = Recording(path, feed("a"))
+    for n in range(200):
+        r.emit(n, "a", EventKind.ERROR, reason=f"n{n}")
+    r.store.flush()
+    assert path.with_name("history.db-wal").exists()  # WAL mode, while it runs
+    r.close()
+    assert not path.with_name("history.db-wal").exists()
+    assert count(path, "events") == 200

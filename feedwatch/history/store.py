@@ -211,6 +211,10 @@ class HistoryStore:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        # The reader goes first: the writer's connection, closing last, folds the WAL back
+        # into the file and removes it (a read-only connection closing last cannot).
+        with self._reading:
+            self._reader.close()
         if self._writer is not None:
             if self._engine is not None:
                 self._sample_last_data()
@@ -218,8 +222,6 @@ class HistoryStore:
                 self._writer.offer(SessionEnd(self._now()))
             self._writer.stop()
         self._session_start = None
-        with self._reading:
-            self._reader.close()
         if self._lock is not None:
             self._lock.release()
 
