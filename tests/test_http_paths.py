@@ -50,6 +50,9 @@ OUTSIDE = [
     "GET /metrics/extra HTTP/1.1",
     "GET /feedwatch/__init__.py HTTP/1.1",
     "GET http://127.0.0.1/etc/passwd HTTP/1.1",
+    # Text after /health/ is only ever looked up as a feed name.
+    "GET /health/../../../etc/passwd HTTP/1.1",
+    "GET /health/%2e%2e%2f%2e%2e%2fetc HTTP/1.1",
 ]
 
 
@@ -63,19 +66,6 @@ async def test_no_path_outside_the_routes_is_served(
     assert "root:" not in response
     assert "feedwatch_" not in response  # not the metrics document under another name
     assert '"feeds"' not in response  # nor the health document
-
-
-@pytest.mark.parametrize(
-    "request_line",
-    ["GET /health/../../../etc/passwd HTTP/1.1", "GET /health/%2e%2e%2f%2e%2e%2fetc HTTP/1.1"],
-)
-async def test_text_after_health_is_only_ever_a_feed_name(
-    server: HealthServer, request_line: str
-) -> None:
-    assert server.port
-    status, response = await raw(server.port, request_line)
-    assert status in (400, 404), response
-    assert "root:" not in response
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
