@@ -32,12 +32,25 @@ def feed(name: str, url: str, stale_after: float = 0.3, **changes: object) -> Fe
 
 @dataclass
 class Recorder:
+    """Every event an engine emits: ``events`` holds what happened, ``verdicts`` the
+    ``state`` events (the verdict changing), kept apart so a test reads the one it asks of."""
+
     events: list[Event] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
+    verdicts: list[Event] = field(default_factory=list)
 
     def __call__(self, event: Event) -> None:
+        if event.kind is EventKind.STATE:
+            self.verdicts.append(event)
+            return
         self.events.append(event)
         self.times.append(time.monotonic())
+
+    def states(self, feed: str) -> list[str]:
+        """The verdicts a feed went through, oldest first (its start, connecting, first)."""
+        return ["connecting"] + [
+            str(e.fields["state"]) for e in self.verdicts if e.feed == feed and e.channel is None
+        ]
 
     def of(self, kind: EventKind, feed: str | None = None) -> list[Event]:
         return [e for e in self.events if e.kind is kind and (feed is None or e.feed == feed)]

@@ -13,7 +13,8 @@ from feedwatch.engine.classify import Classifier, Kind
 from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.content import LAG_ENTER, LAG_EXIT, event_seconds
 from feedwatch.engine.events import Event, EventKind
-from feedwatch.engine.liveness import FeedMonitor, State
+from feedwatch.engine.liveness import FeedMonitor
+from feedwatch.engine.verdict import State
 from tests.config_text import feed, load, problem
 
 BASE = FeedConfig(name="btc", url="ws://127.0.0.1:1/", stale_after=30.0)

@@ -45,6 +45,7 @@ def assert_untouched(run: Running) -> None:
     """The bystander feed: connected once, never stale, never dropped, live now."""
     kinds = {e.kind for e in run.rec.events if e.feed == "control"}
     assert kinds <= {EventKind.CONNECTED}, [e.describe() for e in run.rec.events]
+    assert run.rec.states("control") == ["connecting", "live"]
     assert run.state("control") == "live"
     assert run.engine.worker("control").monitor.reconnects == 0
 

@@ -9,7 +9,8 @@ import pytest
 from feedwatch.config.model import FeedConfig, StormSpec
 from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.events import Event, EventKind
-from feedwatch.engine.liveness import FeedMonitor, State
+from feedwatch.engine.liveness import FeedMonitor
+from feedwatch.engine.verdict import State
 
 FEED = FeedConfig(name="btc", url="ws://127.0.0.1:1/", stale_after=30.0)
 
@@ -29,7 +30,15 @@ class Harness:
         self.monitor.on_data(10, channel, b"{}")
 
     def kinds(self) -> list[str]:
-        return [str(e.kind) + (f"/{e.channel}" if e.channel else "") for e in self.events]
+        """What happened, in order; the verdict's own ``state`` events are in ``verdicts``."""
+        return [
+            str(e.kind) + (f"/{e.channel}" if e.channel else "")
+            for e in self.events
+            if e.kind is not EventKind.STATE
+        ]
+
+    def verdicts(self) -> list[str]:
+        return [str(e.fields["state"]) for e in self.events if e.kind is EventKind.STATE]
 
     def last(self, kind: EventKind) -> Event:
         return [e for e in self.events if e.kind is kind][-1]
@@ -160,9 +169,26 @@ def test_a_channel_that_dies_while_others_flow_is_reported_alone() -> None:
     stale = [e for e in h.events if e.kind is EventKind.STALE]
     assert [e.channel for e in stale] == ["sol"]
     assert h.reconnects == []  # a dead channel does not reconnect by default
-    assert h.monitor.state is State.LIVE
+    # The feed's own data flows, so it is not stale; one channel is, so it is partial.
+    assert h.monitor.verdict is State.PARTIAL
+    assert h.verdicts() == ["live", "partial"]
+    [partial] = [e for e in h.events if e.kind is EventKind.STATE][-1:]
+    assert partial.reason == "2 of 3 channels live; stale: sol"
     states = {k: h.monitor.channel_state(w) for k, w in h.monitor.channels.items()}
     assert states == {"btc": State.LIVE, "eth": State.LIVE, "sol": State.STALE}
+
+
+def test_a_partial_feed_is_live_again_when_its_channel_returns() -> None:
+    h = Harness(CHANNELS)
+    h.connect()
+    for step in range(80):
+        h.data("btc")
+        h.data("eth")
+        if not 6 <= step < 40:  # 17 s without sol, against 10 s
+            h.data("sol")
+        h.clock.advance(0.5)
+    assert h.verdicts() == ["live", "partial", "live"]
+    assert h.monitor.verdict is State.LIVE
 
 
 def test_a_dead_channel_can_be_set_to_reconnect() -> None:

@@ -15,9 +15,10 @@ from feedwatch.config.model import Config, FeedConfig, HistoryConfig, ScheduleWi
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import EventKind
 from feedwatch.engine.learned import MIN_GAPS, GapHistogram, GapProfile, bin_of
-from feedwatch.engine.liveness import FeedMonitor, State
+from feedwatch.engine.liveness import FeedMonitor
 from feedwatch.engine.stats import percentile
 from feedwatch.engine.suggest import suggest_threshold
+from feedwatch.engine.verdict import State
 from feedwatch.history.store import HistoryStore
 from feedwatch.tui.palette import Palette
 from feedwatch.tui.screens.detail import DetailScreen

@@ -11,8 +11,7 @@ from feedwatch.config.model import Config, FeedConfig, ScheduleWindow
 from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, EventKind
-from feedwatch.engine.liveness import State
-from feedwatch.outputs.http.health import is_healthy
+from feedwatch.engine.verdict import State
 from tests.test_liveness import Harness
 from tests.test_schedule import at, utc
 
@@ -235,7 +234,7 @@ def test_a_quiet_feed_is_healthy_and_says_which_window_holds() -> None:
     snap = engine.feed_snapshot("btc")
     assert (snap.state, snap.quiet, snap.window) == (State.QUIET, True, "12:00-13:00 UTC quiet")
     assert (snap.silence, snap.down, snap.max_silence) == (False, False, 600.0)
-    assert is_healthy(snap)
+    assert snap.healthy
 
 
 # -- max_silence --------------------------------------------------------------------------------
@@ -403,7 +402,7 @@ def test_snapshot_shows_silence_and_down() -> None:
     clock.advance(60)
     snap = engine.feed_snapshot("btc")
     assert (snap.silence, snap.down, snap.quiet, snap.window) == (True, True, False, None)
-    assert not is_healthy(snap)
+    assert not snap.healthy
 
 
 # -- daylight saving ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from feedwatch.config.model import Config, FeedConfig, HistoryConfig
 from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, EventKind, rough_duration
-from feedwatch.engine.liveness import State
+from feedwatch.engine.verdict import State
 from feedwatch.outputs.http.health import feed_health
 
 FEED = FeedConfig(name="btc", url="ws://127.0.0.1:1/btc", stale_after=30.0)

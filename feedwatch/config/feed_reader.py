@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from feedwatch.config import schema
 from feedwatch.config.durations import format_duration, parse_duration
 from feedwatch.config.model import (
+    CHANNEL_HEALTH,
     DEFAULT_MAX_SIZE,
     EVENT_TIME_UNITS,
     ON_GAP,
@@ -91,6 +92,7 @@ class FeedReader:
             channel_stale_after=channel_stale,
             reconnect_on_stale=table.reconnect_on_stale,
             reconnect_on_channel_stale=table.reconnect_on_channel_stale,
+            channel_health=self.choice(table.channel_health, ("channel_health",), CHANNEL_HEALTH),
             max_size=self.size(table.max_size, ("max_size",)),
             open_timeout=self.seconds(table.open_timeout, ("open_timeout",), defaults.open_timeout),
             protocol_ping_interval=self.switchable(
@@ -204,6 +206,13 @@ class FeedReader:
         return initial, {"stale_after_auto": True, "auto_min": floor, "auto_max": ceiling}
 
     # -- values --------------------------------------------------------------------------------
+
+    def choice(self, value: str, key: Segments, allowed: tuple[str, ...]) -> str:
+        if value in allowed:
+            return value
+        expected = ", ".join(f'"{name}"' for name in allowed)
+        self.report(key, f"expected one of {expected}, found {toml_repr(value)}")
+        return allowed[0]
 
     def seconds(
         self, value: str | float | None, key: Segments, default: float = 1.0, *, zero: bool = False

@@ -119,6 +119,9 @@ class FeedConfig:
     # What a stale feed or channel does besides reporting itself.
     reconnect_on_stale: bool = True
     reconnect_on_channel_stale: bool = False
+    # A stale channel makes the feed "partial": "page" counts that as unhealthy (/health
+    # 503, check CRITICAL), "warn" as a warning (/health 200, check WARNING).
+    channel_health: str = "page"
     # Transport limits.
     max_size: int = DEFAULT_MAX_SIZE
     open_timeout: float = 10.0
@@ -193,6 +196,7 @@ class UiConfig:
 
 
 TRANSPORTS = ("websocket", "sse", "http-poll", "file")
+CHANNEL_HEALTH = ("page", "warn")
 ALERT_CONDITIONS = ("stale", "storm", "down", "silence", "lagging", "frozen", "recovered")
 ALERT_TYPES = ("bell", "command", "webhook")
 WEBHOOK_FORMATS = ("json", "slack", "discord", "ntfy")

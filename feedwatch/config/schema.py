@@ -92,6 +92,7 @@ class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     auto_initial: Duration | None = None
     reconnect_on_stale: bool = True
     reconnect_on_channel_stale: bool = False
+    channel_health: str = "page"
     max_size: Size | None = None
     open_timeout: Duration | None = None
     protocol_ping: DurationOrOff | None = None

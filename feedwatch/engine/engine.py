@@ -17,9 +17,10 @@ from typing import Any
 
 from feedwatch.config.model import Config, FeedConfig
 from feedwatch.engine.clock import Clock, LoopClock
-from feedwatch.engine.events import EventBus
+from feedwatch.engine.events import EventBus, restates
 from feedwatch.engine.liveness import FeedMonitor
 from feedwatch.engine.snapshot import ChannelSnapshot, FeedDetail, FeedSnapshot
+from feedwatch.engine.verdict import is_healthy, is_warning
 from feedwatch.engine.watch import Watch
 from feedwatch.engine.worker import FeedWorker
 
@@ -180,7 +181,7 @@ class Engine:
                 (t + offset, m.redact(raw.decode("utf-8", errors="replace")))
                 for t, raw in m.recent_raw
             ),
-            events=tuple(m.events),
+            events=tuple(e for e in m.events if not restates(e)),
         )
 
     @staticmethod
@@ -203,7 +204,10 @@ class Engine:
         return FeedSnapshot(
             name=m.name,
             url=worker.display_url,
-            state=m.state,
+            state=m.verdict,
+            healthy=is_healthy(m.verdict, m.config.channel_health),
+            warning=is_warning(m.verdict, m.config.channel_health),
+            replies=m.replies,
             connected=m.connected,
             stale=w.stale,
             storm=m.storm.active,

@@ -37,6 +37,9 @@ class EventKind(StrEnum):
     # feedwatch itself, not a feed (feed ""): the history file stopped or resumed taking
     # writes (fields: active, path, held, lost).
     HISTORY = "history"
+    # The feed's verdict changed (fields: state, previous; a partial feed adds
+    # channels_stale and channels): what uptime, incidents and every summary count.
+    STATE = "state"
 
 
 class Severity(StrEnum):
@@ -63,6 +66,7 @@ _SEVERITY = {
     EventKind.FROZEN: Severity.ERROR,
     EventKind.PLANNED_CLOSE: Severity.INFO,
     EventKind.HISTORY: Severity.WARNING,
+    EventKind.STATE: Severity.INFO,
 }
 
 log = logging.getLogger(__name__)
@@ -85,6 +89,8 @@ class Event:
         if self.fields.get("active") is False:
             return Severity.INFO  # a condition ending
         if self.kind is EventKind.ALERT and self.fields.get("outcome") not in (None, "sent"):
+            return Severity.WARNING
+        if self.kind is EventKind.STATE and self.fields.get("state") == "partial":
             return Severity.WARNING
         return _SEVERITY[self.kind]
 
@@ -120,6 +126,9 @@ class Event:
             return prefix + text + (f" (threshold {limit:g}s)" if limit else "")
         if self.kind is EventKind.RECOVERED and age is not None:
             return f"{prefix}recovered after {age:.2f}s without data"
+        if self.kind is EventKind.STATE:
+            text = f"{prefix}{self.fields.get('previous')} -> {self.fields.get('state')}"
+            return text + (f" ({self.reason})" if self.reason else "")
         if not self.feed and self.reason:  # about feedwatch itself: "history: cannot write …"
             return f"{self.kind}: {self.reason}"
         text = f"{prefix}{self.kind}"
@@ -128,6 +137,14 @@ class Event:
         if self.reason:
             text += f" ({self.reason})"
         return text
+
+
+def restates(event: Event) -> bool:
+    """A ``state`` event that only repeats what another event said (stale, backoff and live
+    have their own): lists for people leave it out; a partial feed's change has no other."""
+    if event.kind is not EventKind.STATE:
+        return False
+    return "partial" not in (event.fields.get("state"), event.fields.get("previous"))
 
 
 def rough_duration(seconds: float) -> str:

@@ -27,18 +27,8 @@ from feedwatch.engine.events import Event, EventKind
 from feedwatch.engine.learned import LearnedThreshold
 from feedwatch.engine.redact import FeedRedactor
 from feedwatch.engine.schedule import Regime, window_label
+from feedwatch.engine.verdict import State
 from feedwatch.engine.watch import Watch
-
-
-class State(StrEnum):
-    CONNECTING = "connecting"
-    LIVE = "live"
-    STALE = "stale"
-    BACKOFF = "backoff"
-    PAUSED = "paused"
-    QUIET = "quiet"  # inside a quiet schedule window: measured, never alarmed
-    FROZEN = "frozen"  # data flows, but the watched value has stopped changing
-    LAGGING = "lagging"  # data flows, but its own timestamps are older than max_lag
 
 
 class Phase(StrEnum):
@@ -118,6 +108,8 @@ class FeedMonitor:
         self.events: deque[Event] = deque(maxlen=200)
         # When this process started (monotonic), once data from before it was carried over.
         self.restarted_at: float | None = None
+        # The one verdict every surface reads; a ``state`` event says each change of it.
+        self.verdict = State.CONNECTING
 
     # -- events -------------------------------------------------------------
 
@@ -137,10 +129,38 @@ class FeedMonitor:
             reason = None if reason is None else redact(reason)
             extra = {k: redact(v) if isinstance(v, str) else v for k, v in extra.items()}
         event = Event(self.clock.time(), self.name, kind, channel, reason, age, extra)
+        if kind is EventKind.STATE:
+            self.events.append(event)
+            self._emit(event)
+            return event
+        # The verdict moves before anyone hears why, so a listener reads the new one.
+        previous = self.verdict
+        self.verdict = self.state
         self.last_event = event
         self.events.append(event)
         self._emit(event)
+        if self.verdict is not previous:
+            self._announce_verdict(previous)
         return event
+
+    def _settle(self) -> None:
+        """Take the verdict anew after a change no event tells; say so when it moved."""
+        previous = self.verdict
+        self.verdict = self.state
+        if self.verdict is not previous:
+            self._announce_verdict(previous)
+
+    def _announce_verdict(self, previous: State) -> None:
+        state = self.verdict
+        stale = [k for k, ch in self.channels.items() if ch.stale] if state is State.PARTIAL else []
+        self.emit(
+            EventKind.STATE,
+            reason=partial_reason(stale, len(self.channels)) if stale else None,
+            state=str(state),
+            previous=str(previous),
+            channels_stale=len(stale) or None,
+            channels=len(self.channels) if stale else None,
+        )
 
     # -- state --------------------------------------------------------------
 
@@ -161,6 +181,13 @@ class FeedMonitor:
 
     @property
     def state(self) -> State:
+        """The feed's state from its own data and its channels' (``verdict`` holds it)."""
+        state = self._own_state()
+        if state is State.LIVE and any(ch.stale for ch in self.channels.values()):
+            return State.PARTIAL
+        return state
+
+    def _own_state(self) -> State:
         """Paused > quiet > stale > frozen > lagging > backoff > connecting > live."""
         if self.phase is Phase.PAUSED:
             return State.PAUSED
@@ -273,6 +300,7 @@ class FeedMonitor:
 
     def on_connecting(self) -> None:
         self.phase = Phase.CONNECTING
+        self._settle()
 
     def on_connected(self, subscribed: int, url: str) -> None:
         now = self.clock.monotonic()
@@ -333,6 +361,7 @@ class FeedMonitor:
         self.reconnects += 1
         self.phase = Phase.CONNECTING
         self.storm.reconnected(self.clock.monotonic(), counted=count_for_storm)
+        self._settle()
 
     def on_error(self, reason: str, **fields: Any) -> None:
         self.last_error = self.redact(reason)
@@ -366,6 +395,8 @@ class FeedMonitor:
             previous = ch.record(now)
             if previous is not None:
                 self._recover(ch, now, previous)
+        if self.verdict is State.CONNECTING:  # the first data of a session: live now
+            self._settle()
 
     def on_content(self, doc: Any) -> None:
         """What the data message just counted by on_data says (its parsed JSON)."""
@@ -479,6 +510,7 @@ class FeedMonitor:
         self.emit(EventKind.DISCONNECTED, reason="paused by user", paused=True)
         self.phase = Phase.PAUSED
         self._stand_down(forget_failures=True)
+        self._settle()
 
     def on_resumed(self) -> None:
         """Watch again with a fresh window; the true data age is kept."""
@@ -607,3 +639,9 @@ class FeedMonitor:
         if self._started and self._alarming:
             watch.arm(watch.deadline())
         return watch
+
+
+def partial_reason(stale: list[str], channels: int) -> str:
+    """ "2 of 3 channels live (stale: sol)": the partial verdict in words."""
+    shown = ", ".join(stale[:3]) + (f" and {len(stale) - 3} more" if len(stale) > 3 else "")
+    return f"{channels - len(stale)} of {channels} channels live; stale: {shown}"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feedwatch.engine.events import Event
-from feedwatch.engine.liveness import State
 from feedwatch.engine.stats import GapSummary
+from feedwatch.engine.verdict import State
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,10 @@ class FeedSnapshot:
     subscribe_sent: int
     channels: tuple[ChannelSnapshot, ...]
     taken_at: float  # unix seconds
+    # The verdict's meaning, from the engine: what /health, check and the header count.
+    healthy: bool = True
+    warning: bool = False  # healthy, but partial where channel_health = "warn"
+    replies: int = 0
     # Schedules and the slower conditions.
     quiet: bool = False  # inside a quiet window: measured, never alarmed
     window: str | None = None  # label of the schedule window in force; None outside them
@@ -79,6 +83,10 @@ class FeedSnapshot:
     lag_max: float | None = None
     missed_messages: int = 0  # lost to sequence gaps
     out_of_order: int = 0  # duplicate or late sequence numbers
+
+    @property
+    def channels_stale(self) -> int:
+        return sum(1 for ch in self.channels if ch.state is State.STALE)
 
     @property
     def deadline_used(self) -> float:

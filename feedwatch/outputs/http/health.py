@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from feedwatch import __version__
-from feedwatch.engine.liveness import State
 from feedwatch.engine.snapshot import FeedSnapshot
 from feedwatch.history.status import HistoryStatus
 
@@ -27,6 +26,7 @@ def feed_health(feed: FeedSnapshot, redact: Redact) -> dict[str, Any]:
         "connected": feed.connected,
         "last_signal_age_seconds": _age(feed.signal_age),
         "last_heartbeat_age_seconds": _age(feed.last_heartbeat_age),
+        "healthy": feed.healthy,
         "stale_after_seconds": feed.stale_after,
         "messages": feed.messages,
         "reconnects": feed.reconnects,
@@ -40,6 +40,7 @@ def feed_health(feed: FeedSnapshot, redact: Redact) -> dict[str, Any]:
         ],
         # Beyond the contract: what a person debugging a 503 wants next.
         "data_messages": feed.data_messages,
+        "channels_stale": feed.channels_stale,
         "stale": feed.stale,
         "storm": feed.storm,
         "paused": feed.paused,
@@ -57,11 +58,6 @@ def feed_health(feed: FeedSnapshot, redact: Redact) -> dict[str, Any]:
     }
 
 
-def is_healthy(feed: FeedSnapshot) -> bool:
-    """Live, or paused or quiet on purpose; every other state (lagging and frozen too) pages."""
-    return feed.state in (State.LIVE, State.PAUSED, State.QUIET)
-
-
 def health_document(
     feeds: list[FeedSnapshot], redact: Redact, history: HistoryStatus | None = None
 ) -> tuple[int, dict[str, Any]]:
@@ -71,7 +67,7 @@ def health_document(
     file never turns the answer 503: the feeds are still watched, and a load balancer or
     pager acting on /health should act on them, not on the disk.
     """
-    healthy = all(is_healthy(f) for f in feeds)
+    healthy = all(f.healthy for f in feeds)
     body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",
         "version": __version__,
@@ -84,4 +80,4 @@ def health_document(
 
 def feed_document(feed: FeedSnapshot, redact: Redact) -> tuple[int, dict[str, Any]]:
     """(HTTP status, body) for one feed, so a check can watch just the feed it cares about."""
-    return (200 if is_healthy(feed) else 503), feed_health(feed, redact)
+    return (200 if feed.healthy else 503), feed_health(feed, redact)

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator, Mapping
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from feedwatch.engine.liveness import State
 from feedwatch.engine.snapshot import FeedSnapshot
+from feedwatch.engine.verdict import State
 from feedwatch.history.status import HistoryStatus
 
 # Alert attempts by (alert channel name, outcome), e.g. ("ops-slack", "sent") -> 3.
@@ -74,6 +74,11 @@ class EngineCollector(Collector):
         rtt = GaugeMetricFamily(
             "feedwatch_ping_rtt_seconds", "Protocol ping round-trip time", labels=["feed"]
         )
+        healthy = GaugeMetricFamily(
+            "feedwatch_healthy",
+            "1 while the feed counts as healthy (what /health and check answer)",
+            labels=["feed"],
+        )
         state = GaugeMetricFamily(
             "feedwatch_state", "1 for the feed's current state", labels=["feed", "state"]
         )
@@ -99,6 +104,7 @@ class EngineCollector(Collector):
             connected.add_metric(labels, 1.0 if f.connected else 0.0)
             storm.add_metric(labels, 1.0 if f.storm else 0.0)
             threshold.add_metric(labels, f.stale_after)
+            healthy.add_metric(labels, 1.0 if f.healthy else 0.0)
             if f.ping_rtt is not None:
                 rtt.add_metric(labels, f.ping_rtt)
             for s in State:
@@ -121,7 +127,7 @@ class EngineCollector(Collector):
                 )
         yield from (
             last, heartbeat, messages, data, received, reconnects,
-            stale, connected, storm, threshold, rtt, state, lag, missed,
+            stale, connected, storm, threshold, rtt, healthy, state, lag, missed,
         )  # fmt: skip
         if self._alerts is not None:
             yield self._alert_family(self._alerts())

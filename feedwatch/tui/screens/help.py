@@ -9,12 +9,13 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from feedwatch.engine.liveness import State
+from feedwatch.engine.verdict import State
 from feedwatch.tui.widgets.cells import STATE_SYMBOL
 
 STATES = {
     State.LIVE: "data arrived within the threshold",
     State.STALE: "no data for longer than the threshold, whatever the socket says",
+    State.PARTIAL: "data flows, but one or more channels is stale (live/total channels)",
     State.CONNECTING: "connecting, or subscribed and waiting for the first data",
     State.BACKOFF: "disconnected; waiting before the next attempt",
     State.PAUSED: "paused by you; never alarms",

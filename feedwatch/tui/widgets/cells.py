@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from rich.style import Style
 from rich.text import Text
 
-from feedwatch.engine.liveness import State
+from feedwatch.engine.snapshot import FeedSnapshot
+from feedwatch.engine.verdict import State
 from feedwatch.tui.palette import Palette
 
 STATE_SYMBOL = {
     State.LIVE: "●",
     State.STALE: "✖",
+    State.PARTIAL: "◐",
     State.CONNECTING: "◌",
     State.BACKOFF: "↻",
     State.PAUSED: "‖",
@@ -38,6 +40,7 @@ def state_style(state: State, palette: Palette) -> Style:
     return {
         State.LIVE: palette.live,
         State.STALE: palette.stale,
+        State.PARTIAL: palette.danger,
         State.CONNECTING: palette.busy,
         State.BACKOFF: palette.warn,
         State.PAUSED: palette.muted,
@@ -47,8 +50,18 @@ def state_style(state: State, palette: Palette) -> Style:
     }[state]
 
 
-def state_cell(state: State, palette: Palette) -> Text:
-    return Text(f"{STATE_SYMBOL[state]} {state}", style=state_style(state, palette))
+def state_cell(state: State, palette: Palette, channels: tuple[int, int] | None = None) -> Text:
+    """Symbol and word; a partial feed adds its channels as live/total ("◐ partial 2/3")."""
+    text = f"{STATE_SYMBOL[state]} {state}"
+    if state is State.PARTIAL and channels is not None:
+        text += f" {channels[0]}/{channels[1]}"
+    return Text(text, style=state_style(state, palette))
+
+
+def live_channels(feed: FeedSnapshot) -> tuple[int, int]:
+    """(live, total) channels of a feed, as a partial feed's row shows them."""
+    total = len(feed.channels)
+    return total - feed.channels_stale, total
 
 
 def format_age(seconds: float | None) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import RichLog
 
-from feedwatch.engine.events import Event, Severity
+from feedwatch.engine.events import Event, Severity, restates
 from feedwatch.tui.palette import Palette
 
 KEEP = 500
@@ -69,7 +69,11 @@ class EventLog(RichLog):
 
     def _shows(self, line: LogLine) -> bool:
         # Marks and feedwatch's own events (feed "", e.g. history) belong to every feed.
-        if isinstance(line, LogMark) or self.follow is None or not line.feed:
+        if isinstance(line, LogMark):
+            return True
+        if restates(line):
+            return False
+        if self.follow is None or not line.feed:
             return True
         return line.feed == self.follow
 

@@ -11,8 +11,8 @@ from enum import StrEnum
 
 from rich.text import Text
 
-from feedwatch.engine.liveness import State
 from feedwatch.engine.snapshot import ChannelSnapshot, FeedSnapshot
+from feedwatch.engine.verdict import SEVERITY_ORDER, State
 from feedwatch.tui.palette import Palette
 from feedwatch.tui.widgets import cells
 
@@ -29,9 +29,8 @@ class Sort(StrEnum):
         return members[(members.index(self) + 1) % len(members)]
 
 
-# Worst first when sorting by state.
-STATE_ORDER = {State.STALE: 0, State.FROZEN: 1, State.LAGGING: 2, State.BACKOFF: 3,
-               State.CONNECTING: 4, State.LIVE: 5, State.QUIET: 6, State.PAUSED: 7}  # fmt: skip
+# Worst first when sorting by state: the engine's order, so partial sorts beside stale.
+STATE_ORDER = SEVERITY_ORDER
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class Column:
 
 COLUMNS = (
     Column("name", "Feed", 10, 0),
-    Column("state", "State", 12, 0),
+    Column("state", "State", 14, 0),  # "◐ partial 12/13"
     Column("age", "Age", 6, 0),
     Column("bar", "Silence", 8, 0, grow=22),
     Column("reconnects", "Reconn", 7, 2),
@@ -118,7 +117,9 @@ def cell_key(spec: RowSpec, column: str, width: int) -> tuple[object, ...]:
     if column == "name":
         return (spec.key, feed.learned is not None)
     if column == "state":
-        return (spec.key, ch.state if ch else feed.state)
+        if ch is not None:
+            return (spec.key, ch.state)
+        return (spec.key, feed.state, cells.live_channels(feed))
     if column == "age":
         age = ch.last_data_age if ch else feed.last_data_age
         return (spec.key, cells.format_age(age), _bucket(used), feed.quiet)
@@ -148,7 +149,9 @@ def draw_cell(spec: RowSpec, column: str, width: int, p: Palette) -> Text:
             name.append(" auto", style=p.muted)  # stale_after is learned: the detail says how
         return name
     if column == "state":
-        return cells.state_cell(ch.state if ch else feed.state, p)
+        if ch is not None:
+            return cells.state_cell(ch.state, p)
+        return cells.state_cell(feed.state, p, cells.live_channels(feed))
     if column == "age":
         return cells.age_cell(ch.last_data_age if ch else feed.last_data_age, used, p, feed.quiet)
     if column == "bar":

@@ -10,22 +10,23 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
-from feedwatch.engine.liveness import State
 from feedwatch.engine.snapshot import FeedSnapshot
+from feedwatch.engine.verdict import SEVERITY_ORDER, State
 from feedwatch.history.status import HistoryStatus
 from feedwatch.tui.palette import Palette
-from feedwatch.tui.widgets.cells import STATE_SYMBOL
+from feedwatch.tui.widgets.cells import STATE_SYMBOL, state_style
 
 
 def overall(feeds: list[FeedSnapshot]) -> Counter[str]:
-    """Counts for the header: live, stale, reconnecting (connecting + backoff), paused, quiet."""
-    counts: Counter[str] = Counter()
-    for feed in feeds:
-        if feed.state in (State.CONNECTING, State.BACKOFF):
-            counts["reconnecting"] += 1
-        else:
-            counts[str(feed.state)] += 1
+    """Counts for the header: one per feed under its verdict's word, and storms apart."""
+    counts: Counter[str] = Counter(str(feed.state) for feed in feeds)
+    counts[STORM] = sum(1 for feed in feeds if feed.storm)
     return counts
+
+
+STORM = "storm"
+# Always shown, even at zero: the answer to "is everything fine?" has these four parts.
+ALWAYS = (State.LIVE, State.STALE, State.BACKOFF, State.PAUSED)
 
 
 class StatusHeader(Static):
@@ -43,21 +44,16 @@ class StatusHeader(Static):
         p = self.palette
         counts = overall(feeds)
         text = Text()
-        text.append(" feedwatch ", style=p.accent + Style(bold=True))
-        parts = [
-            ("live", STATE_SYMBOL[State.LIVE], p.live),
-            ("stale", STATE_SYMBOL[State.STALE], p.stale),
-            ("reconnecting", STATE_SYMBOL[State.BACKOFF], p.warn),
-            ("paused", STATE_SYMBOL[State.PAUSED], p.muted),
-        ]
-        if counts.get("quiet"):  # only feeds with quiet hours have any; no clutter otherwise
-            parts.append(("quiet", STATE_SYMBOL[State.QUIET], p.text))
-        for state, style in ((State.FROZEN, p.stale), (State.LAGGING, p.warn)):
-            if counts.get(str(state)):  # content signals: shown only when they fire
-                parts.append((str(state), STATE_SYMBOL[state], style))
-        for name, symbol, style in parts:
-            n = counts.get(name, 0)
-            text.append(f" {symbol} {n} {name} ", style=style if n else p.muted)
+        text.append(" feedwatch", style=p.accent + Style(bold=True))
+        # The rows' own words and symbols, worst first; the rarer states only when present.
+        # A storm is no state but a problem: it stands with the problems, before live.
+        for state in sorted(State, key=SEVERITY_ORDER.__getitem__):
+            if state is State.LIVE and counts[STORM]:
+                text.append(f" ⚡ {counts[STORM]} {STORM}", style=p.stale)
+            n = counts.get(str(state), 0)
+            if n or state in ALWAYS:
+                style = state_style(state, p) if n else p.muted
+                text.append(f" {STATE_SYMBOL[state]} {n} {state}", style=style)
         if history is not None and not history.ok:
             # Before the clock and the source: the ellipsis takes those first.
             text.append(f" ⚠ {history.short()} ", style=p.warn)
