@@ -89,12 +89,12 @@ async def measure_tui(cfg: Config, seconds: float, refresh_hz: float) -> dict[st
     async with app.run_test(size=(200, 60)) as pilot:
         await asyncio.sleep(2.0)
         cpu0, wall0, ticks0 = time.process_time(), time.monotonic(), app.ticks
-        msgs0 = sum(s.data_messages for s in app.engine.snapshot())
+        msgs0 = sum(s.data_messages for s in app.view.snapshot())
         await asyncio.sleep(seconds)
         wall = time.monotonic() - wall0
         cpu = (time.process_time() - cpu0) / wall
         refresh = (app.ticks - ticks0) / wall
-        msgs = sum(s.data_messages for s in app.engine.snapshot()) - msgs0
+        msgs = sum(s.data_messages for s in app.view.snapshot()) - msgs0
         # Key to screen: a key event for p (pause/resume the selected feed) goes into
         # the app's queue as a terminal's would; the clock stops when the table's first
         # row has been drawn (its line rendered for the compositor) with the new state.

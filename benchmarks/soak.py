@@ -62,7 +62,8 @@ from soak_simulator import Lineup, feeds
 from feedwatch.config.model import Config, HistoryConfig, ServerConfig
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, EventKind
-from feedwatch.outputs.headless import open_history, run_headless
+from feedwatch.headless import run_headless
+from feedwatch.runtime import Runtime
 from feedwatch.tui.app import FeedwatchApp
 from feedwatch.tui.factory import build_app
 
@@ -425,7 +426,8 @@ async def _soak(opts: Options, work: Path, prefix: Path, logs: LogTally) -> dict
         server=ServerConfig(host="127.0.0.1", port=port),
         history=HistoryConfig(path=work / "history.db"),
     )
-    engine = Engine(config)
+    runtime = Runtime(config)
+    engine = runtime.engine
     tally = EventTally()
     engine.bus.subscribe(tally)
     growth = Growth(opts.tracemalloc)
@@ -444,16 +446,16 @@ async def _soak(opts: Options, work: Path, prefix: Path, logs: LogTally) -> dict
             with open(work / "events.jsonl", "w") as events:
                 runner: asyncio.Task[Any]
                 if headless:
-                    runner = asyncio.create_task(run_headless(engine, events))
+                    runner = asyncio.create_task(run_headless(runtime, events))
                 else:
-                    app, tui = _tui(config, engine, finish)
+                    app, tui = _tui(config, runtime, finish)
                     runner = asyncio.create_task(tui)
                 error = await _sample_until_done(opts, sampler, runner, finish, growth, warmup)
         finally:
             lag.stop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
-            await engine.stop()  # a no-op when the runner stopped it
+            await runtime.stop()  # a no-op when the runner stopped it
             simulated = await simulator.stop()
     await asyncio.sleep(0.5)  # let closing transports release their sockets
     gc.collect()
@@ -517,21 +519,15 @@ def _unprobed(lag: LagProbe, action: Callable[[], None]) -> None:
 
 
 def _tui(
-    config: Config, engine: Engine, finish: asyncio.Event
+    config: Config, runtime: Runtime, finish: asyncio.Event
 ) -> tuple[FeedwatchApp, Coroutine[Any, Any, None]]:
     """The dashboard as the CLI builds it, and the coroutine that runs it until ``finish``."""
-    history = open_history(config.history)
-    if history is not None:
-        engine.restore(history.last_data())
-    app = build_app(config, engine=engine, refresh_hz=config.ui.refresh_hz, history=history)
+    app = build_app(config, runtime=runtime, refresh_hz=config.ui.refresh_hz)
 
     async def run_app() -> None:
-        try:
-            async with app.run_test(headless=True, size=TUI_SIZE):
-                await finish.wait()
-        finally:
-            if history is not None:
-                history.close()  # after the engine stopped, as the CLI does
+        # The app starts the runtime on mount and stops it (history last) on unmount.
+        async with app.run_test(headless=True, size=TUI_SIZE):
+            await finish.wait()
 
     return app, run_app()
 

@@ -285,39 +285,35 @@ def _run_demo(headless: bool, notice: str | None = None) -> int:
 
 
 def _run(config: Config, headless: bool, notice: str | None = None) -> int:
+    from feedwatch.runtime import Runtime
+
     secrets = config_secrets(config)
     install_crash_redaction(secrets)  # logs and any traceback mask them from here on
+    runtime = Runtime(config)
     if headless:
-        from feedwatch.engine.engine import Engine
-        from feedwatch.outputs.headless import run_headless
+        from feedwatch.headless import run_headless
 
-        return asyncio.run(run_headless(Engine(config), sys.stdout))
+        return asyncio.run(run_headless(runtime, sys.stdout))
     from rich.console import Console
     from textual.markup import escape
 
-    from feedwatch.engine.engine import Engine
-    from feedwatch.outputs.headless import open_history
     from feedwatch.tui.factory import build_app
 
-    engine = Engine(config)
-    history = open_history(config.history)  # problems are said on stderr, before the UI
-    if history is not None:
-        engine.restore(history.last_data())
+    runtime.open()  # history problems are said on stderr, before the UI takes the terminal
     # The dashboard owns the terminal: keep log lines from tearing through it.
     logging.getLogger().handlers[:] = [logging.NullHandler()]
     # Notices name files and tables ("[server] token"): text, not markup.
     notice = escape(notice) if notice else None
-    app = build_app(
-        config, engine=engine, refresh_hz=config.ui.refresh_hz, notice=notice, history=history
-    )
+    app = build_app(config, runtime=runtime, refresh_hz=config.ui.refresh_hz, notice=notice)
     # Textual prints a crash with its locals: through a stream that masks the secrets.
     masked = RedactingStream(sys.__stderr__ or sys.stderr, secrets)
     app.error_console = Console(markup=False, highlight=False, file=cast(TextIO, masked))
     try:
         app.run()
     finally:
-        if history is not None:
-            history.close()  # after the engine stopped: its last events are kept
+        runtime.close_history()  # after the engine stopped: its last events are kept
+    if app.start_failure is not None:
+        print(f"feedwatch: {app.start_failure}", file=sys.stderr)
     return app.return_code or EXIT_OK
 
 
@@ -344,6 +340,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return _run_demo(args.headless)
         if args.config is None and not default_config_path().exists():
+            if args.headless:  # a service started without its config must fail, not look green
+                print(
+                    f"feedwatch: no config at {default_config_path()}; write one with "
+                    "`feedwatch init`, or watch the simulated demo feeds with "
+                    "`feedwatch demo --headless`",
+                    file=sys.stderr,
+                )
+                return EXIT_CONFIG
             notice = (
                 f"No config at {default_config_path()}: showing the built-in demo feeds. "
                 "Create a config with `feedwatch init`, or pass --config PATH."

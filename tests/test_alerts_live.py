@@ -132,7 +132,7 @@ async def test_the_dashboard_rings_and_notifies_on_a_bell_alert(
 
     monkeypatch.setattr(app, "notify", record)
     async with app.run_test(size=(120, 30)) as pilot:
-        while str(app.engine.feed_snapshot("ticker").state) != "live":
+        while str(app.view.feed_snapshot("ticker").state) != "live":
             await pilot.pause(0.02)
         sim.stall("/ticker")
         async with asyncio.timeout(5):

@@ -12,7 +12,7 @@ from feedwatch.config.model import MatcherSpec
 from feedwatch.demo.degraded import Degraded
 from feedwatch.demo.simulator import Simulator
 from feedwatch.engine.events import EventKind
-from feedwatch.outputs.headless import JsonLines
+from feedwatch.headless import JsonLines
 from tests.live import Running, feed
 
 SHUTDOWN = MatcherSpec(contains=('"e":"serverShutdown"',))

@@ -145,3 +145,19 @@ contains = '"result":null'
     finally:
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 10) == 0
+
+
+def test_headless_without_a_config_fails_and_says_what_to_do(tmp_path: Path) -> None:
+    """A service started without its config must fail, not watch the demo and look green."""
+    import subprocess
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "feedwatch", "--headless"],
+        capture_output=True, text=True, env=env, timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stdout == ""  # no events: nothing was watched
+    [line] = result.stderr.strip().splitlines()
+    assert str(tmp_path / "config" / "feedwatch" / "config.toml") in line
+    assert "feedwatch init" in line and "feedwatch demo --headless" in line

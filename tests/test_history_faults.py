@@ -38,10 +38,10 @@ from feedwatch.engine.events import Event, EventKind, Severity
 from feedwatch.history import writer
 from feedwatch.history.status import HistoryStatus
 from feedwatch.history.store import HistoryStore
-from feedwatch.outputs.headless import open_history
 from feedwatch.outputs.http import server
 from feedwatch.outputs.http.health import health_document
 from feedwatch.outputs.http.metrics import make_registry
+from feedwatch.runtime import open_history
 from feedwatch.tui.factory import build_app
 from tests.history_fixtures import ROOT, T0, Recording, feed, recovered, stale
 from tests.live import free_port

@@ -241,7 +241,7 @@ async def test_no_secret_reaches_the_dashboard(
     async with app.run_test(size=(200, 60)) as pilot:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 10
-        monitor = app.engine.worker("leaky").monitor
+        monitor = app.runtime.engine.worker("leaky").monitor
         while not any(e.fields.get("code") == 4003 for e in monitor.events):
             assert loop.time() < deadline, "the hostile server never closed"
             await pilot.pause(0.05)

@@ -24,7 +24,7 @@ async def test_the_dashboard_serves_health_and_metrics() -> None:
         app = build_app(config, refresh_hz=10)
         async with app.run_test(size=(120, 30)) as pilot, aiohttp.ClientSession() as http:
             deadline = asyncio.get_running_loop().time() + 5
-            while str(app.engine.feed_snapshot("alpha").state) != "live":
+            while str(app.view.feed_snapshot("alpha").state) != "live":
                 assert asyncio.get_running_loop().time() < deadline
                 await pilot.pause(0.05)
             async with http.get(f"http://127.0.0.1:{port}/health") as response:
@@ -36,7 +36,8 @@ async def test_the_dashboard_serves_health_and_metrics() -> None:
         assert 'feedwatch_stale{feed="alpha"} 0.0' in metrics
 
 
-async def test_a_port_in_use_is_a_notification_not_a_crash() -> None:
+async def test_a_port_in_use_ends_the_dashboard_with_status_2_as_headless_does() -> None:
+    """One runtime, one failure rule: a monitor nobody can reach must not look fine."""
     async with Simulator(seed=4) as sim:
         sim.add("/a", Ticker(rate=20, require_subscribe=False))
         config = Config(
@@ -46,8 +47,7 @@ async def test_a_port_in_use_is_a_notification_not_a_crash() -> None:
         app = build_app(config, refresh_hz=10)
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.pause(0.2)
-            messages = [n.message for n in app._notifications]
-            assert any(
-                m.startswith(f"cannot serve /health on 127.0.0.1:{sim.port}") for m in messages
-            )
-            assert app.health_server is None
+        assert app.return_code == 2
+        assert app.start_failure is not None
+        assert app.start_failure.startswith(f"cannot serve /health on 127.0.0.1:{sim.port}")
+        assert app.runtime is not None and app.runtime.engine.workers["alpha"].monitor.messages == 0

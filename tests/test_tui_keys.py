@@ -53,7 +53,7 @@ async def wait_for(check: object, timeout: float = 5.0) -> None:
 
 
 async def live(app: FeedwatchApp) -> None:
-    await wait_for(lambda: all(str(s.state) == "live" for s in app.engine.snapshot()))
+    await wait_for(lambda: all(str(s.state) == "live" for s in app.view.snapshot()))
 
 
 async def test_down_up_j_k_move_the_selection(sim: Simulator) -> None:
@@ -78,7 +78,7 @@ async def test_r_reconnects_the_selected_feed(sim: Simulator) -> None:
         await pilot.press("down", "r")
         await wait_for(lambda: sim.stats("/beta").connections == 2)
         assert sim.stats("/alpha").connections == 1
-        assert app.engine.feed_snapshot("beta").reconnects == 1
+        assert app.view.feed_snapshot("beta").reconnects == 1
 
 
 async def test_shift_r_reconnects_every_feed(sim: Simulator) -> None:
@@ -95,10 +95,10 @@ async def test_plus_and_minus_step_the_threshold_live(sim: Simulator) -> None:
     app = make_app(sim)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("plus")
-        assert app.engine.feed_snapshot("alpha").stale_after == 2.5
+        assert app.view.feed_snapshot("alpha").stale_after == 2.5
         await pilot.press("minus", "minus")
-        assert app.engine.feed_snapshot("alpha").stale_after == pytest.approx(1.6)
-        changes = [e for e in app.engine.bus.recent if e.kind is EventKind.THRESHOLD_CHANGED]
+        assert app.view.feed_snapshot("alpha").stale_after == pytest.approx(1.6)
+        changes = [e for e in app.view.recent_events() if e.kind is EventKind.THRESHOLD_CHANGED]
         assert [e.fields["new_seconds"] for e in changes] == [2.5, 2.0, 1.6]
         assert app.changed_thresholds == {"alpha": 1.6}
 
@@ -122,7 +122,7 @@ async def test_t_sets_an_exact_threshold_and_rejects_nonsense(sim: Simulator) ->
         await pilot.press(*"90s", "enter")
         await pilot.pause()
         assert not isinstance(app.screen, ThresholdDialog)
-        assert app.engine.feed_snapshot("beta").stale_after == 90.0
+        assert app.view.feed_snapshot("beta").stale_after == 90.0
 
 
 async def test_escape_cancels_the_threshold_dialog(sim: Simulator) -> None:
@@ -133,7 +133,7 @@ async def test_escape_cancels_the_threshold_dialog(sim: Simulator) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ThresholdDialog)
-        assert app.engine.feed_snapshot("alpha").stale_after == 2.0
+        assert app.view.feed_snapshot("alpha").stale_after == 2.0
 
 
 async def test_ctrl_s_writes_changed_thresholds_keeping_comments(
@@ -162,10 +162,10 @@ async def test_p_pauses_and_resumes_the_selected_feed(sim: Simulator) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await live(app)
         await pilot.press("p")
-        assert str(app.engine.feed_snapshot("alpha").state) == "paused"
+        assert str(app.view.feed_snapshot("alpha").state) == "paused"
         await wait_for(lambda: sim.stats("/alpha").open_connections == 0)
         await pilot.press("p")
-        await wait_for(lambda: str(app.engine.feed_snapshot("alpha").state) == "live")
+        await wait_for(lambda: str(app.view.feed_snapshot("alpha").state) == "live")
         assert sim.stats("/alpha").connections == 2
 
 
@@ -196,7 +196,7 @@ async def test_s_cycles_the_sort(sim: Simulator) -> None:
     app = make_app(sim)
     async with app.run_test(size=SIZE) as pilot:
         await live(app)
-        app.engine.pause("alpha")
+        app.runtime.engine.pause("alpha")
         await pilot.press("s")  # by state: paused feeds last
         await pilot.pause()
         assert str(app.table.sort_mode) == "state"

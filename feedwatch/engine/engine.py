@@ -17,7 +17,7 @@ from typing import Any
 
 from feedwatch.config.model import Config, FeedConfig
 from feedwatch.engine.clock import Clock, LoopClock
-from feedwatch.engine.events import EventBus, restates
+from feedwatch.engine.events import Event, EventBus, Listener, restates
 from feedwatch.engine.liveness import FeedMonitor
 from feedwatch.engine.snapshot import ChannelSnapshot, FeedDetail, FeedSnapshot
 from feedwatch.engine.verdict import is_healthy, is_warning
@@ -122,6 +122,17 @@ class Engine:
                 log.exception("feed %s: worker crashed; restarting", worker.config.name)
                 worker.monitor.on_error(f"worker restarted after internal error: {exc!r}")
                 await self.clock.sleep(1.0)
+
+    # -- the view a front end reads (feedwatch.engine.view) --------------------
+
+    def feed_names(self) -> list[str]:
+        return list(self.workers)
+
+    def recent_events(self) -> list[Event]:
+        return list(self.bus.recent)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        return self.bus.subscribe(listener)
 
     # -- commands -------------------------------------------------------------
 

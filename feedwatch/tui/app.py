@@ -18,12 +18,11 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input
 
 from feedwatch.alerts.alert import Alert
-from feedwatch.alerts.router import AlertRouter
 from feedwatch.config.durations import format_duration
-from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event
+from feedwatch.engine.view import EngineView
 from feedwatch.history.status import HistoryStatus
-from feedwatch.outputs.http.server import HealthServer
+from feedwatch.runtime import Runtime, StartFailed
 from feedwatch.tui import themes
 from feedwatch.tui.commands import FeedwatchCommands
 from feedwatch.tui.history_view import (
@@ -87,39 +86,42 @@ class FeedwatchApp(App[int]):
 
     def __init__(
         self,
-        engine: Engine,
+        view: EngineView,
         *,
         source: str,
+        runtime: Runtime | None = None,
         config_path: Path | None = None,
         refresh_hz: float = DEFAULT_REFRESH_HZ,
-        start_engine: bool = True,
         notice: str | None = None,
         history: EventHistory | None = None,
     ) -> None:
+        """``view`` is all the dashboard reads and commands; ``runtime`` (when this app runs
+        the process, not in tests that drive a scripted engine) starts on mount and stops
+        on unmount, and a start that fails ends the app with exit status 2."""
         super().__init__()
-        self.engine = engine
+        self.view = view
+        self.runtime = runtime
+        self.start_failure: str | None = None
         # The history store (or anything that lists past events): the log starts with
         # its latest events, and with a full store the table and details show uptime.
         self.history = history
         status = history_status(history)
         recorded = status is None or status.recording  # else the store is empty: no uptime
         self.history_view = (
-            HistoryView(history, engine.clock.time)
+            HistoryView(history, view.clock.time)
             if isinstance(history, HistoryReader) and recorded
             else None
         )
         self._history_problem: str | None = None
-        self.health_server: HealthServer | None = None  # when [server] listen is set
         self._history_failing = False  # the header's warning is up (notified once each way)
         self.source = source
         self.config_path = config_path
         self.refresh_interval = 1.0 / refresh_hz
-        self._start_engine = start_engine
         self._notice = notice
         self._pending: deque[Event] = deque(maxlen=1000)
-        self._unsubscribe = engine.bus.subscribe(self._pending.append)
-        # A bell alert beeps and shows a notification here.
-        self.alerts = AlertRouter(engine, bell=self.ring) if engine.config.alerts else None
+        self._unsubscribe = view.subscribe(self._pending.append)
+        if runtime is not None:
+            runtime.bell = self.ring  # a bell alert beeps and shows a notification here
         self.changed_thresholds: dict[str, float] = {}
         self.ticks = 0
         # Themes are settled before the first frame, so nothing is drawn twice.
@@ -148,19 +150,17 @@ class FeedwatchApp(App[int]):
             self.notify(str(problem), title="Theme not loaded", severity="error", timeout=15)
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
         self._apply_palette()
-        recent = list(self.engine.bus.recent)
-        self._load_backlog(recent[0].ts if recent else self.engine.clock.time())
+        recent = self.view.recent_events()
+        self._load_backlog(recent[0].ts if recent else self.view.clock.time())
         self.event_log.add(recent)
         self._pending.clear()
-        if self.alerts is not None:
-            await self.alerts.start()
-        if self._start_engine and self.engine.config.server.enabled:
-            await self._serve_health()
-        if self._start_engine:
-            attach = getattr(self.history, "attach", None)
-            if attach is not None:
-                attach(self.engine)  # record this run: on the engine's loop, before it starts
-            await self.engine.start()
+        if self.runtime is not None:
+            try:
+                await self.runtime.start()
+            except StartFailed as exc:
+                self.start_failure = str(exc)  # said on stderr once the terminal is back
+                self.exit(2, return_code=2)
+                return
         if self._notice:
             self.notify(self._notice, title="feedwatch", timeout=12)
         if (reader := read_only_notice(self.history)) is not None:
@@ -177,7 +177,7 @@ class FeedwatchApp(App[int]):
         if self.history is None:
             return
         try:
-            lines = backlog(self.history, min(boundary, self.engine.clock.time()))
+            lines = backlog(self.history, min(boundary, self.view.clock.time()))
         except Exception as exc:  # a broken history must not stop the dashboard
             logger.exception("history could not be read")
             self._history_trouble(f"{type(exc).__name__}: {exc}")
@@ -190,7 +190,7 @@ class FeedwatchApp(App[int]):
         if view is None:
             return
         view.refresh()
-        self.table.uptime = view.day_uptimes(self.engine.workers)
+        self.table.uptime = view.day_uptimes(self.view.feed_names())
         if view.problem is not None:
             self._history_trouble(view.problem)
 
@@ -202,25 +202,8 @@ class FeedwatchApp(App[int]):
 
     async def on_unmount(self) -> None:
         self._unsubscribe()
-        if self._start_engine:
-            await self.engine.stop()
-        if self.alerts is not None:
-            await self.alerts.stop()
-        if self.health_server is not None:
-            await self.health_server.stop()
-
-    async def _serve_health(self) -> None:
-        """/health and /metrics as headless mode serves them: the dashboard is a monitor too."""
-        config = self.engine.config.server
-        server = HealthServer(self.engine, config, history=lambda: history_status(self.history))
-        try:
-            await server.start()
-        except OSError as exc:
-            self.notify(f"cannot serve /health on {config.host}:{config.port}: "
-                        f"{exc.strerror or exc}", title="Health server", severity="error",
-                        timeout=20, markup=False)  # fmt: skip
-            return
-        self.health_server = server
+        if self.runtime is not None:
+            await self.runtime.stop()
 
     # -- the refresh loop ---------------------------------------------------
 
@@ -228,10 +211,10 @@ class FeedwatchApp(App[int]):
         """Sample the engine once and render what changed."""
         if not self.table.is_attached:
             return  # shutting down
-        feeds = self.engine.snapshot()
+        feeds = self.view.snapshot()
         self.table.show(feeds)
         status = history_status(self.history)
-        self.header.show(feeds, self.engine.clock.time(), status)
+        self.header.show(feeds, self.view.clock.time(), status)
         self._history_writes(status)
         log = self.event_log
         if self._pending:
@@ -304,28 +287,28 @@ class FeedwatchApp(App[int]):
         return name
 
     def reconnect_feed(self, name: str) -> None:
-        self.engine.reconnect(name)
+        self.view.reconnect(name)
         self.notify(f"Reconnecting {name}")
 
     def toggle_pause_feed(self, name: str) -> None:
         # No toast: the row itself shows the new state at once.
-        self.engine.toggle_pause(name)
+        self.view.toggle_pause(name)
         self.tick()
 
     def open_details(self, name: str) -> None:
         self.push_screen(
-            DetailScreen(self.engine, name, self.refresh_interval, history=self.history_view)
+            DetailScreen(self.view, name, self.refresh_interval, history=self.history_view)
         )
 
     def set_threshold(self, name: str, seconds: float) -> None:
         """Change a threshold live; the engine re-arms the deadline at once."""
-        self.engine.set_stale_after(name, seconds)
+        self.view.set_stale_after(name, seconds)
         self.changed_thresholds[name] = seconds
         self.notify(f"{name}: stale_after {format_duration(seconds)} (Ctrl+S saves it)")
         self.tick()
 
     def ask_threshold(self, name: str) -> None:
-        current = self.engine.feed_snapshot(name).stale_after
+        current = self.view.feed_snapshot(name).stale_after
 
         def chosen(seconds: float | None) -> None:
             if seconds is not None:
@@ -338,12 +321,12 @@ class FeedwatchApp(App[int]):
             self.reconnect_feed(name)
 
     def action_reconnect_all(self) -> None:
-        self.engine.reconnect_all()
-        self.notify(f"Reconnecting all {len(self.engine.workers)} feeds")
+        self.view.reconnect_all()
+        self.notify(f"Reconnecting all {len(self.view.feed_names())} feeds")
 
     def _step_threshold(self, factor: float) -> None:
         if (name := self._selected()) is not None:
-            current = self.engine.feed_snapshot(name).stale_after
+            current = self.view.feed_snapshot(name).stale_after
             self.set_threshold(name, round(current * factor, 3))
 
     def action_threshold_up(self) -> None:

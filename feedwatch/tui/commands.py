@@ -38,7 +38,7 @@ class FeedwatchCommands(Provider):
                     f"key: {binding.key}  {binding.tooltip or ''}".strip(),
                 )
             )
-        for name in app.engine.workers:
+        for name in app.view.feed_names():
             for label, method in FEED_ACTIONS:
                 commands.append(
                     (f"{label} {name}", partial(getattr(app, method), name), f"feed {name}")

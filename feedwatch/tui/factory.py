@@ -7,6 +7,7 @@ from pathlib import Path
 from feedwatch.config.model import Config
 from feedwatch.engine.clock import Clock
 from feedwatch.engine.engine import Engine
+from feedwatch.runtime import Runtime
 from feedwatch.tui.app import DEFAULT_REFRESH_HZ, FeedwatchApp
 from feedwatch.tui.history_view import EventHistory
 
@@ -14,6 +15,7 @@ from feedwatch.tui.history_view import EventHistory
 def build_app(
     config: Config,
     *,
+    runtime: Runtime | None = None,
     engine: Engine | None = None,
     clock: Clock | None = None,
     source: str | None = None,
@@ -22,18 +24,25 @@ def build_app(
     notice: str | None = None,
     history: EventHistory | None = None,
 ) -> FeedwatchApp:
-    """The app for a config; tests pass an engine on a fake clock and start_engine=False.
-
-    ``history`` is the open history store (or None when history is off); the caller owns it.
+    """The app over a runtime (built here from ``config`` unless given), which the app
+    starts and stops. Tests pass an engine on a fake clock and start_engine=False: the app
+    then only views it, and ``history`` is what its log and uptime read (the caller owns it).
     """
-    engine = engine or Engine(config, clock=clock)
+    if start_engine:
+        runtime = runtime or Runtime(config, engine=engine, clock=clock)
+        runtime.open()  # the history, before the terminal is taken
+        view: Engine = runtime.view
+        history = runtime.history if history is None else history
+    else:
+        runtime = None
+        view = engine or Engine(config, clock=clock)
     path: Path | None = config.source
     return FeedwatchApp(
-        engine,
+        view,
+        runtime=runtime,
         source=source or (f"config: {path}" if path else "built-in demo feeds"),
         config_path=path,
         refresh_hz=refresh_hz,
-        start_engine=start_engine,
         notice=notice,
         history=history,
     )

@@ -16,9 +16,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Label, Static
 
-from feedwatch.engine.engine import Engine
 from feedwatch.engine.snapshot import FeedDetail
 from feedwatch.engine.suggest import MIN_SAMPLES, Suggestion, suggest_threshold
+from feedwatch.engine.view import EngineView
 from feedwatch.tui.history_view import FeedHistory, HistoryView
 from feedwatch.tui.screens.detail_text import (
     connection_facts,
@@ -72,7 +72,7 @@ class DetailScreen(Screen[None]):
 
     def __init__(
         self,
-        engine: Engine,
+        engine: EngineView,
         feed_name: str,
         refresh_interval: float = 0.25,
         history: HistoryView | None = None,
