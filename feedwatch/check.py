@@ -1,22 +1,24 @@
 """`feedwatch check`: one look at each feed, reported the way Nagios plugins report.
 
-Each selected feed is probed at the same time: connect, send its `subscribe` messages,
-and wait for one DATA message (classified exactly as the engine classifies it, so a
-heartbeat is not data) for the feed's `stale_after` (its schedule's, when a window is in
-force), or `--timeout` when that is shorter. A feed in a quiet window is not probed.
+A front end on the runtime, like the dashboard and headless mode: it runs the engine itself
+(no history, alerts or server) over the selected feeds, so a connection is read exactly as
+a worker reads it (the same classification, the transport's own refinements such as SSE
+comments and a polled data age, the same verdict), for each feed's window: the
+``stale_after`` in force (its schedule's, when a window holds), or ``--timeout`` when that
+is shorter; a feed with expected ``channels`` waits up to its ``channel_stale_after`` for
+each of them. A feed in a quiet window is not checked.
 
 - OK (exit 0): every feed delivered data within the first half of its window (or is quiet).
 - WARNING (1): every feed delivered data, but at least one only in the second half of its
-  window: it is close to its threshold, so the threshold or the feed needs a look.
-- CRITICAL (2): at least one feed delivered no data in its window: it could not connect
-  (HTTP status, refused, DNS, TLS, timeout), the server closed, or only heartbeats came.
+  window; or a feed is partial (a channel silent) where ``channel_health = "warn"``.
+- CRITICAL (2): a feed delivered no data in its window: it could not connect (HTTP status,
+  refused, DNS, TLS, timeout), the server closed, or only heartbeats came; or it is partial.
 - UNKNOWN (3): the check itself could not run (bad config, unknown --feed, bad arguments).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 import time
 from collections.abc import Sequence
@@ -25,12 +27,17 @@ from pathlib import Path
 
 from feedwatch.config.durations import format_duration, parse_duration
 from feedwatch.config.loader import ConfigError, load_config
-from feedwatch.config.model import FeedConfig
-from feedwatch.engine.classify import Classifier, Kind
-from feedwatch.engine.redact import redact_feed_text
-from feedwatch.engine.schedule import active_window, window_label
-from feedwatch.transports.connection import Connection, close_quietly
-from feedwatch.transports.opener import CLOSED, as_closed, describe_failure, opener_for
+from feedwatch.config.model import Config, FeedConfig
+from feedwatch.engine.engine import Engine
+from feedwatch.engine.events import EventKind
+from feedwatch.engine.snapshot import FeedSnapshot
+from feedwatch.engine.verdict import WARN, State
+from feedwatch.runtime import Parts, Runtime
+
+# How often the check reads the engine's verdicts while it waits.
+POLL = 0.01
+# What a check runs: the engine and nothing that records, alerts or listens.
+ENGINE_ONLY = Parts(history=False, alerts=False, server=False)
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATUS_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
@@ -45,8 +52,14 @@ class ProbeResult:
     first_data: float | None = None  # seconds from the first connect attempt
     failure: str | None = None  # why there is no data, when something said why
     connected: bool = False
-    others: dict[Kind, int] = field(default_factory=dict)  # non-data messages by kind
+    others: dict[str, int] = field(default_factory=dict)  # non-data messages by kind
     quiet: str | None = None  # the quiet schedule window in force: not probed
+    silent_channels: tuple[str, ...] = ()  # expected channels with no data: partial
+    channel_health: str = "page"
+
+    @property
+    def partial(self) -> bool:
+        return self.first_data is not None and bool(self.silent_channels)
 
     @property
     def status(self) -> int:
@@ -54,12 +67,20 @@ class ProbeResult:
             return OK
         if self.first_data is None:
             return CRITICAL
+        if self.partial:
+            return WARNING if self.channel_health == WARN else CRITICAL
         return WARNING if self.first_data > self.window / 2 else OK
 
     def describe(self) -> str:
         """The reason or the timing, as the per-feed line shows it."""
         if self.quiet is not None:
             return f"quiet now ({self.quiet}): not checked"
+        if self.partial:
+            silent = ", ".join(self.silent_channels)
+            return (
+                f"partial: no data on channel {silent} within "
+                f"{format_duration(self.window)} (first data after {self.first_data:.3f}s)"
+            )
         if self.first_data is not None:
             text = f"first data after {self.first_data:.3f}s"
             if self.status == WARNING:
@@ -70,15 +91,15 @@ class ProbeResult:
         window = format_duration(self.window)
         if not self.connected:
             return f"no connection within {window}"
-        seen = ", ".join(_count(n, *_KIND_WORDS[kind]) for kind, n in sorted(self.others.items()))
+        seen = ", ".join(_count(n, *_KIND_WORDS[kind]) for kind, n in self.others.items() if n)
         return f"no data within {window} (connected; {seen or 'nothing received'})"
 
 
 _KIND_WORDS = {
-    Kind.HEARTBEAT: ("heartbeat", "heartbeats"),
-    Kind.IGNORED: ("ignored message", "ignored messages"),
-    Kind.REPLY: ("heartbeat request", "heartbeat requests"),
-    Kind.INVALID: ("invalid frame", "invalid frames"),
+    "heartbeats": ("heartbeat", "heartbeats"),
+    "ignored": ("ignored message", "ignored messages"),
+    "replies": ("heartbeat request", "heartbeat requests"),
+    "invalid": ("invalid frame", "invalid frames"),
 }
 
 
@@ -86,72 +107,98 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-async def probe(feed: FeedConfig, window: float) -> ProbeResult:
-    """Connect, subscribe and wait up to ``window`` seconds for the first data message."""
-    result = ProbeResult(feed.name, window)
+class _Look:
+    """One feed's check, decided from the engine's snapshots as they come."""
+
+    def __init__(self, feed: FeedConfig, timeout: float) -> None:
+        self.feed = feed
+        self.timeout = timeout
+        self.result: ProbeResult | None = None
+        self.first_data: float | None = None
+
+    def window(self, snap: FeedSnapshot) -> float:
+        """The stale_after in force (a schedule's, a learned one), capped by --timeout; a feed
+        with expected channels gives each its own threshold, when that is longer."""
+        window = min(snap.stale_after, self.timeout)
+        if self.feed.channels:
+            window = max(window, min(self.feed.effective_channel_stale_after, self.timeout))
+        return window
+
+    def decide(self, engine: Engine, elapsed: float) -> ProbeResult | None:
+        """The result once it is known, else None (look again later)."""
+        snap = engine.feed_snapshot(self.feed.name)
+        window = self.window(snap)
+        if snap.quiet:
+            return ProbeResult(self.feed.name, 0.0, quiet=snap.window or "quiet hours")
+        if self.first_data is None and snap.data_messages:
+            self.first_data = elapsed
+        silent = tuple(
+            ch.key for ch in snap.channels if ch.key in self.feed.channels and not ch.messages
+        ) + tuple(key for key in self.feed.channels if key not in {c.key for c in snap.channels})
+        if snap.state is State.PARTIAL:  # the engine's own verdict, within the window
+            silent = tuple(ch.key for ch in snap.channels if ch.state is State.STALE) or silent
+        failed = snap.state is State.BACKOFF and self.first_data is None  # one look: no retry
+        done = self.first_data is not None and not silent
+        if not (done or failed or elapsed >= window or snap.state is State.PARTIAL):
+            return None
+        result = ProbeResult(
+            self.feed.name,
+            window,
+            first_data=self.first_data,
+            connected=snap.connected or snap.close_code is not None or _was_connected(engine, snap),
+            others=_others(snap),
+            silent_channels=silent if self.first_data is not None else (),
+            channel_health=self.feed.channel_health,
+        )
+        if self.first_data is None and not snap.stale:  # stale: "no data within", as it is
+            result.failure = _failure(engine, self.feed.name)
+        return result
+
+
+def _others(snap: FeedSnapshot) -> dict[str, int]:
+    """What came instead of data, by kind, in the order the report names them."""
+    return {
+        "heartbeats": snap.heartbeats,
+        "ignored": snap.ignored,
+        "replies": snap.replies,
+        "invalid": snap.invalid,
+    }
+
+
+def _was_connected(engine: Engine, snap: FeedSnapshot) -> bool:
+    events = engine.feed_detail(snap.name).events
+    return any(e.kind is EventKind.CONNECTED for e in events)
+
+
+def _failure(engine: Engine, name: str) -> str | None:
+    """Why a feed gave no data, in the words its worker used (already redacted)."""
+    for event in reversed(engine.feed_detail(name).events):
+        if event.kind is EventKind.ERROR and event.fields.get("kind") != "bad_frame":
+            return event.reason
+        if event.kind is EventKind.DISCONNECTED:
+            return event.reason
+    return None
+
+
+async def probe_all(feeds: Sequence[FeedConfig], timeout: float) -> list[ProbeResult]:
+    """Watch every feed at once with the engine, until each one's verdict is known."""
+    runtime = Runtime(Config(feeds=tuple(feeds)), parts=ENGINE_ONLY)
+    looks = [_Look(feed, timeout) for feed in feeds]
     started = time.monotonic()
-    conn = None
-    pinger: asyncio.Task[None] | None = None
+    await runtime.start()
     try:
-        async with asyncio.timeout(window):
-            try:
-                conn = await opener_for(feed)(feed)
-            except Exception as exc:
-                failure = describe_failure(exc, time.time())
-                result.failure = redact_feed_text(failure.reason, feed)
-                return result
-            result.connected = True
-            try:
-                for message in feed.subscribe:
-                    await conn.send(message)
-                if feed.ping is not None:
-                    pinger = asyncio.create_task(_app_ping(conn, feed.ping.every, feed.ping.send))
-                await _until_data(conn, Classifier(feed), result)
-            except CLOSED as exc:
-                result.failure = redact_feed_text(as_closed(exc).sentence, feed)
-                return result
-            result.first_data = time.monotonic() - started
-    except TimeoutError:
-        pass  # describe() says what the window saw
-    finally:
-        if pinger is not None:
-            pinger.cancel()
-        if conn is not None:
-            await close_quietly(conn)
-    return result
-
-
-async def _until_data(conn: Connection, classifier: Classifier, result: ProbeResult) -> None:
-    while True:
-        kind, _, reply = classifier.classify(await conn.recv())
-        if kind is Kind.DATA:
-            return
-        result.others[kind] = result.others.get(kind, 0) + 1
-        if reply is not None:
-            await conn.send(reply)
-
-
-async def _app_ping(conn: Connection, every: float, text: str) -> None:
-    with contextlib.suppress(*CLOSED):
+        await asyncio.sleep(0)  # the workers start, and each schedule takes effect
         while True:
-            await asyncio.sleep(every)
-            await conn.send(text)
-
-
-async def probe_all(
-    feeds: Sequence[FeedConfig], timeout: float, now: float | None = None
-) -> list[ProbeResult]:
-    """Probe every feed at once; each waits the stale_after in force, capped by ``timeout``."""
-    wall = time.time() if now is None else now
-
-    async def one(feed: FeedConfig) -> ProbeResult:
-        regime = active_window(feed.schedule, wall, feed.quiet_outside)
-        if regime.quiet:
-            return ProbeResult(feed.name, 0.0, quiet=window_label(regime.window))
-        stale_after = feed.stale_after if regime.stale_after is None else regime.stale_after
-        return await probe(feed, min(stale_after, timeout))
-
-    return await asyncio.gather(*(one(f) for f in feeds))
+            elapsed = time.monotonic() - started
+            for look in looks:
+                if look.result is None:
+                    look.result = look.decide(runtime.engine, elapsed)
+            if all(look.result is not None for look in looks):
+                break
+            await asyncio.sleep(POLL)
+    finally:
+        await runtime.stop()
+    return [look.result for look in looks if look.result is not None]
 
 
 def nagios_report(results: Sequence[ProbeResult]) -> tuple[int, str]:
