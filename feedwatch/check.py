@@ -26,10 +26,11 @@ from pathlib import Path
 from feedwatch.config.durations import format_duration, parse_duration
 from feedwatch.config.loader import ConfigError, load_config
 from feedwatch.config.model import FeedConfig
-from feedwatch.engine.classify import Classifier, Kind
+from feedwatch.engine.classify import Classifier
 from feedwatch.engine.redact import redact_feed_text
 from feedwatch.engine.schedule import active_window, window_label
 from feedwatch.transports.connection import Connection, close_quietly
+from feedwatch.transports.kind import Kind
 from feedwatch.transports.opener import CLOSED, as_closed, describe_failure, opener_for
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3

@@ -18,12 +18,13 @@ from typing import Any
 
 from feedwatch.config.model import FeedConfig
 from feedwatch.engine.backoff import Backoff
-from feedwatch.engine.classify import Classifier, Kind
+from feedwatch.engine.classify import Classifier
 from feedwatch.engine.clock import Clock
 from feedwatch.engine.events import Event
 from feedwatch.engine.liveness import FeedMonitor, Phase
 from feedwatch.engine.redact import redact_url
 from feedwatch.transports.connection import Connection, Failure, Opener, close_quietly
+from feedwatch.transports.kind import Kind
 from feedwatch.transports.opener import CLOSED, as_closed, describe_failure, opener_for
 
 log = logging.getLogger(__name__)
