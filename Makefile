@@ -29,8 +29,10 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 # The layers and the Textual boundary: contracts in pyproject.toml, [tool.importlinter].
+# No cache: the whole graph takes a fraction of a second, and the result never rests on a
+# cache that git checkouts and stashes can outdate.
 lint-imports: install
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 
 test: install
 	$(PY) -m pytest

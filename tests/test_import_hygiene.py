@@ -19,9 +19,8 @@ import sys
 
 import feedwatch
 
-# The dashboard is Textual; the entry point starts it (lazily) and ``python -m feedwatch``
-# runs the entry point on import.
-DASHBOARD = ("feedwatch.tui", "feedwatch.cli", "feedwatch.__main__")
+# The dashboard is Textual, and the entry point starts it (lazily).
+DASHBOARD = ("feedwatch.tui", "feedwatch.cli")
 TEXTUAL = ("textual", "textual_plotext", "plotext")
 
 
@@ -32,6 +31,7 @@ def headless_modules() -> list[str]:
         name
         for name in names
         if not any(name == top or name.startswith(f"{top}.") for top in DASHBOARD)
+        and not name.endswith(".__main__")  # importing one runs it; it only imports others
     )
 
 
