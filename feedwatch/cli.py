@@ -250,7 +250,7 @@ def _cmd_probe(path: Path | None, names: list[str] | None, timeout: str) -> int:
 
 def _cmd_history(parser: _Parser, args: argparse.Namespace) -> int:
     from feedwatch.config.durations import parse_duration
-    from feedwatch.history import commands
+    from feedwatch.history import cli_reports
 
     try:
         since = parse_duration(args.since)
@@ -264,7 +264,7 @@ def _cmd_history(parser: _Parser, args: argparse.Namespace) -> int:
         if config is None:
             return EXIT_CONFIG
         history, feeds = config.history, tuple(f.name for f in config.feeds)
-    return commands.run(
+    return cli_reports.run(
         args.command,
         history,
         since_seconds=since,

@@ -25,7 +25,7 @@ from feedwatch.engine.events import Event
 from feedwatch.history.status import HistoryStatus
 from feedwatch.outputs.http.server import HealthServer
 from feedwatch.tui import themes
-from feedwatch.tui.commands import FeedwatchCommands
+from feedwatch.tui.command_palette import FeedwatchCommands
 from feedwatch.tui.history_view import (
     EventHistory,
     HistoryReader,
