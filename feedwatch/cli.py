@@ -236,7 +236,7 @@ def _cmd_check_config(path: Path | None) -> int:
     return EXIT_OK
 
 
-def _cmd_probe(path: Path | None, names: list[str] | None, timeout: str) -> int:
+def _cmd_check(path: Path | None, names: list[str] | None, timeout: str) -> int:
     from feedwatch.check import run_check, unknown
 
     try:
@@ -335,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check-config":
         return _cmd_check_config(args.config)
     if args.command == "check":
-        return _cmd_probe(args.config, args.feed, args.timeout)
+        return _cmd_check(args.config, args.feed, args.timeout)
     if args.command == "presets":
         return _cmd_presets(args)
     if args.command in ("history", "incidents", "uptime"):
