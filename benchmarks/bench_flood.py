@@ -14,17 +14,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from feedwatch.config.model import Config, FeedConfig, MatcherSpec
 from feedwatch.demo.background import BackgroundSimulator
 from feedwatch.demo.behaviours import Ticker
-from feedwatch.demo.flood import start_flood_server
 from feedwatch.demo.simulator import Simulator
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, EventKind
 from feedwatch.engine.stats import percentile
+
+# The flood server is a test rig (tests/rigs/), not installed with feedwatch: a benchmark run
+# as `python benchmarks/...` from the checkout reaches it from the checkout's root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.rigs.flood import start_flood_server
 
 THRESHOLD = 0.2
 STALLING = 5

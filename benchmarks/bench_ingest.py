@@ -1,7 +1,7 @@
 """Ingest benchmark: messages/s the engine sustains on one flooding feed, as a ratio
 against a bare ``websockets`` client reading the same server in the same run.
 
-The flood server (``feedwatch.demo.flood``) runs in its own process and writes
+The flood server (``tests.rigs.flood``) runs in its own process and writes
 pre-encoded frames straight to the socket, so it outruns any Python client and the
 figure measures the client side only. Runs alternate (bare, engine, bare, engine...) and the
 medians are compared, so drift on a noisy machine hits both sides alike.
@@ -14,16 +14,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
 from websockets.asyncio.client import connect
 
 from feedwatch.config.model import Config, FeedConfig, MatcherSpec
-from feedwatch.demo.flood import start_flood_server
 from feedwatch.engine.engine import Engine
+
+# The flood server is a test rig (tests/rigs/), not installed with feedwatch: a benchmark run
+# as `python benchmarks/...` from the checkout reaches it from the checkout's root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.rigs.flood import start_flood_server
 
 # Adds a consumer to an engine before it starts; returns what removes it after it stops.
 Attach = Callable[[Engine], Callable[[], None]]

@@ -236,7 +236,7 @@ def _cmd_check_config(path: Path | None) -> int:
     return EXIT_OK
 
 
-def _cmd_probe(path: Path | None, names: list[str] | None, timeout: str) -> int:
+def _cmd_check(path: Path | None, names: list[str] | None, timeout: str) -> int:
     from feedwatch.check import run_check, unknown
 
     try:
@@ -250,7 +250,7 @@ def _cmd_probe(path: Path | None, names: list[str] | None, timeout: str) -> int:
 
 def _cmd_history(parser: _Parser, args: argparse.Namespace) -> int:
     from feedwatch.config.durations import parse_duration
-    from feedwatch.history import commands
+    from feedwatch.history import cli_reports
 
     try:
         since = parse_duration(args.since)
@@ -264,7 +264,7 @@ def _cmd_history(parser: _Parser, args: argparse.Namespace) -> int:
         if config is None:
             return EXIT_CONFIG
         history, feeds = config.history, tuple(f.name for f in config.feeds)
-    return commands.run(
+    return cli_reports.run(
         args.command,
         history,
         since_seconds=since,
@@ -295,15 +295,12 @@ def _run(config: Config, headless: bool, notice: str | None = None) -> int:
 
         return asyncio.run(run_headless(runtime, sys.stdout))
     from rich.console import Console
-    from textual.markup import escape
 
     from feedwatch.tui.factory import build_app
 
     runtime.open()  # history problems are said on stderr, before the UI takes the terminal
     # The dashboard owns the terminal: keep log lines from tearing through it.
     logging.getLogger().handlers[:] = [logging.NullHandler()]
-    # Notices name files and tables ("[server] token"): text, not markup.
-    notice = escape(notice) if notice else None
     app = build_app(config, runtime=runtime, refresh_hz=config.ui.refresh_hz, notice=notice)
     # Textual prints a crash with its locals: through a stream that masks the secrets.
     masked = RedactingStream(sys.__stderr__ or sys.stderr, secrets)
@@ -331,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check-config":
         return _cmd_check_config(args.config)
     if args.command == "check":
-        return _cmd_probe(args.config, args.feed, args.timeout)
+        return _cmd_check(args.config, args.feed, args.timeout)
     if args.command == "presets":
         return _cmd_presets(args)
     if args.command in ("history", "incidents", "uptime"):

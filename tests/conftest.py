@@ -1,8 +1,10 @@
-"""Every test runs in UTC with its own config and state directories."""
+"""Every test runs in UTC with its own config and state directories; the wheel is built once."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -22,3 +24,17 @@ def _isolated_dirs(
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.delenv("NO_COLOR", raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel a user would install, built once from this checkout."""
+    wheels, repo = tmp_path_factory.mktemp("wheels"), Path(__file__).resolve().parents[1]
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", wheels, repo],
+        check=True,
+        timeout=120,
+    )
+    (wheel,) = wheels.glob("feedwatch-*.whl")
+    return wheel

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from feedwatch.config.model import FeedConfig, MatcherSpec, ReplyRule
-from feedwatch.engine.classify import Classifier, Kind
+from feedwatch.engine.classify import Classifier
+from feedwatch.transports.kind import Kind
 
 BASE = FeedConfig(name="f", url="ws://127.0.0.1:1/", stale_after=1.0)
 

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from feedwatch.config.model import MatcherSpec
-from feedwatch.demo.degraded import Degraded
 from feedwatch.demo.simulator import Simulator
 from feedwatch.engine.events import EventKind
 from feedwatch.headless import JsonLines
 from tests.live import Running, feed
+from tests.rigs.degraded import Degraded
 
 SHUTDOWN = MatcherSpec(contains=('"e":"serverShutdown"',))
 

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from feedwatch.config.model import FeedConfig, MatcherSpec
-from feedwatch.engine.classify import Classifier, Kind
+from feedwatch.engine.classify import Classifier
 from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.content import LAG_ENTER, LAG_EXIT, event_seconds
 from feedwatch.engine.events import Event, EventKind
 from feedwatch.engine.liveness import FeedMonitor
 from feedwatch.engine.verdict import State
+from feedwatch.transports.kind import Kind
 from tests.config_text import feed, load, problem
 
 BASE = FeedConfig(name="btc", url="ws://127.0.0.1:1/", stale_after=30.0)

@@ -11,10 +11,10 @@ import pytest
 
 from feedwatch.config.model import Config, FeedConfig, MatcherSpec
 from feedwatch.demo.behaviours import Ticker
-from feedwatch.demo.flood import start_flood_server
 from feedwatch.demo.simulator import Simulator
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, EventKind
+from tests.rigs.flood import start_flood_server
 
 THRESHOLD = 0.2
 RATE = 100_000

@@ -10,17 +10,17 @@ import pytest
 
 from feedwatch.config.loader import parse_config
 from feedwatch.config.model import FeedConfig
-from feedwatch.demo.exchanges.binance import BinanceCombined
-from feedwatch.demo.exchanges.bitfinex import BitfinexPublic
-from feedwatch.demo.exchanges.bybit import BybitPublic
-from feedwatch.demo.exchanges.coinbase import CoinbaseAdvanced, CoinbaseExchange
-from feedwatch.demo.exchanges.deribit import DeribitV2
-from feedwatch.demo.exchanges.kraken import KrakenV1, KrakenV2
-from feedwatch.demo.exchanges.okx import OkxPublic
 from feedwatch.demo.simulator import Simulator
 from feedwatch.engine.events import EventKind
 from feedwatch.engine.snapshot import FeedSnapshot
 from tests.live import FAST_BACKOFF, Running
+from tests.rigs.exchanges.binance import BinanceCombined
+from tests.rigs.exchanges.bitfinex import BitfinexPublic
+from tests.rigs.exchanges.bybit import BybitPublic
+from tests.rigs.exchanges.coinbase import CoinbaseAdvanced, CoinbaseExchange
+from tests.rigs.exchanges.deribit import DeribitV2
+from tests.rigs.exchanges.kraken import KrakenV1, KrakenV2
+from tests.rigs.exchanges.okx import OkxPublic
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ from feedwatch.config.durations import format_duration, parse_duration
 from feedwatch.config.loader import parse_config
 from feedwatch.config.model import FeedConfig, MatcherSpec, ReplyRule
 from feedwatch.config.problems import ConfigError
-from feedwatch.engine.classify import Classifier, Kind, json_path
+from feedwatch.engine.classify import Classifier, json_path
+from feedwatch.transports.kind import Kind
 from feedwatch.tui.themes import COLOUR_FIELDS, KNOWN_KEYS, ThemeError, load_theme_file
 
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedError, InvalidStatus
 
-from feedwatch.demo.feeds import demo_config
+from feedwatch.demo.feeds import demo_config, demo_simulator
 from feedwatch.demo.simulator import (
     Flapper,
     Flood,
@@ -436,7 +436,7 @@ async def test_sensor_sends_a_reading_at_connect_then_every_interval(sim: Simula
 
 
 async def test_demo_config_watches_every_demo_path_and_each_sends_data() -> None:
-    async with Simulator.demo(seed=1) as simulator:
+    async with demo_simulator(seed=1) as simulator:
         config = demo_config(simulator)
         names = [feed.name for feed in config.feeds]
         assert names == [
@@ -462,7 +462,7 @@ async def test_demo_config_watches_every_demo_path_and_each_sends_data() -> None
 
 
 async def test_demo_matchers_recognise_the_demo_heartbeats_and_pongs() -> None:
-    async with Simulator.demo(seed=1) as simulator:
+    async with demo_simulator(seed=1) as simulator:
         feeds = {feed.name: feed for feed in demo_config(simulator).feeds}
         beats = feeds["heartbeat-only"]
         assert beats.heartbeat is not None
@@ -481,7 +481,7 @@ async def test_module_prints_its_base_url_and_exits_cleanly_on_sigterm() -> None
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "feedwatch.demo.simulator",
+        "feedwatch.demo",
         "--port",
         "0",
         stdout=asyncio.subprocess.PIPE,

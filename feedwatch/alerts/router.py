@@ -38,7 +38,10 @@ Key = tuple[str, str | None, str]  # feed, channel, condition
 
 
 @dataclass(eq=False)
-class Condition:
+class ActiveCondition:
+    """One condition (stale, down, storm...) of a feed or channel that began and has not
+    ended: whom the router told, its grace timer and its reminders."""
+
     feed: str
     channel: str | None
     name: str
@@ -82,7 +85,7 @@ class AlertRouter:
             ch.name: Outbox(ch, self._sender(ch, bell or ring_terminal), self._report, outbox_limit)
             for ch in engine.config.alerts
         }
-        self._active: dict[Key, Condition] = {}
+        self._active: dict[Key, ActiveCondition] = {}
         self._unsubscribe: Callable[[], None] | None = None
         for ch in engine.config.alerts:  # every channel's series exists from the start
             for outcome in ("sent", "failed"):
@@ -144,7 +147,7 @@ class AlertRouter:
         key = (event.feed, event.channel, name)
         if key in self._active:
             return  # one alert per change: a repeated "begin" is not a new change
-        condition = Condition(
+        condition = ActiveCondition(
             event.feed,
             event.channel,
             name,
@@ -190,7 +193,7 @@ class AlertRouter:
 
     # -- alerts -----------------------------------------------------------------
 
-    def _raise(self, condition: Condition) -> None:
+    def _raise(self, condition: ActiveCondition) -> None:
         """The condition counts now (grace is over): tell every matching channel."""
         if self._active.get(condition.key) is not condition:
             return
@@ -207,14 +210,14 @@ class AlertRouter:
             condition.notified.add(channel.name)
             self._arm_reminder(condition, channel)
 
-    def _arm_reminder(self, condition: Condition, channel: AlertChannel) -> None:
+    def _arm_reminder(self, condition: ActiveCondition, channel: AlertChannel) -> None:
         if channel.repeat:
             condition.reminders[channel.name] = self._clock.call_at(
                 self._clock.monotonic() + channel.repeat,
                 lambda: self._remind(condition, channel),
             )
 
-    def _remind(self, condition: Condition, channel: AlertChannel) -> None:
+    def _remind(self, condition: ActiveCondition, channel: AlertChannel) -> None:
         if self._active.get(condition.key) is not condition:
             return
         self._arm_reminder(condition, channel)
@@ -230,7 +233,7 @@ class AlertRouter:
             if condition in ch.on and any(fnmatchcase(feed, p) for p in ch.feeds)
         ]
 
-    def _summarised(self, condition: Condition) -> bool:
+    def _summarised(self, condition: ActiveCondition) -> bool:
         return (
             condition.name in SUMMARISED_BY_STORM and (condition.feed, None, STORM) in self._active
         )
@@ -239,7 +242,7 @@ class AlertRouter:
         for channel in channels:
             self._engine.alert_outcomes[(channel.name, SUPPRESSED)] += 1
 
-    def _alert(self, condition: Condition, *, active: bool, reminder: bool = False) -> Alert:
+    def _alert(self, condition: ActiveCondition, *, active: bool, reminder: bool = False) -> Alert:
         lasted = self._clock.monotonic() - condition.since
         state, age = self._look(condition.feed, condition.channel)
         place = where(condition.feed, condition.channel)

@@ -11,6 +11,7 @@ import contextlib
 import threading
 from concurrent.futures import Future
 
+from feedwatch.demo.feeds import demo_simulator
 from feedwatch.demo.simulator import Simulator
 
 
@@ -18,7 +19,7 @@ class BackgroundSimulator:
     """Start with ``start()`` (blocks until listening), stop with ``stop()``."""
 
     def __init__(self, sim: Simulator | None = None, host: str = "127.0.0.1") -> None:
-        self.sim = sim or Simulator.demo()
+        self.sim = sim or demo_simulator()
         self._host = host
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="feedwatch-demo", daemon=True)

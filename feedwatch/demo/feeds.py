@@ -6,7 +6,6 @@ Both halves live here so a behaviour and the config that watches it cannot drift
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from feedwatch.config.model import (
     BackoffSpec,
@@ -19,10 +18,8 @@ from feedwatch.config.model import (
 from feedwatch.demo.behaviours import Sensor, Ticker
 from feedwatch.demo.challenges import NeedsPing
 from feedwatch.demo.hostile import Flapper
+from feedwatch.demo.simulator import Simulator
 from feedwatch.demo.tape import compact
-
-if TYPE_CHECKING:
-    from feedwatch.demo.simulator import Simulator
 
 MULTIPLEX_CHANNELS = ("btc", "eth", "sol")
 TICKER_SUBSCRIBE = compact({"method": "SUBSCRIBE", "params": ["btcusdt@trade"], "id": 1})
@@ -32,6 +29,13 @@ APP_PONG = '{"op":"pong"}'
 
 _ACKS = MatcherSpec(contains=('"result":null',))
 _HEARTBEATS = MatcherSpec(contains=('"event":"heartbeat"',))
+
+
+def demo_simulator(seed: int | None = None) -> Simulator:
+    """The feeds a new user sees in `feedwatch demo`, one of each failure."""
+    sim = Simulator(seed=seed)
+    register_demo(sim)
+    return sim
 
 
 def register_demo(sim: Simulator) -> None:

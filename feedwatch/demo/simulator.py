@@ -1,19 +1,16 @@
 """A real WebSocket server on loopback that plays every feed behaviour feedwatch knows.
 
 It backs both `feedwatch demo` and the integration tests, so everything that varies is a
-parameter: the seed, every timing, and explicit control calls (stall, drop, reject).
-Run it on its own with ``python -m feedwatch.demo.simulator [--port N] [--flood]``.
+parameter: the seed, every timing, and explicit control calls (stall, drop, reject). What
+it serves is up to its caller: the demo line-up is in ``feeds.py``, and
+``python -m feedwatch.demo [--port N] [--flood]`` serves it on its own.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import random
-import signal
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from types import TracebackType
@@ -26,7 +23,6 @@ from websockets.http11 import Request, Response
 from feedwatch.demo.behaviours import Sensor, Ticker
 from feedwatch.demo.challenges import NeedsPing, TestRequest
 from feedwatch.demo.control import PathControl, PathStats
-from feedwatch.demo.feeds import register_demo
 from feedwatch.demo.hostile import Flapper, Flood, Garbage
 from feedwatch.demo.session import Behaviour, Session, check_close
 
@@ -72,13 +68,6 @@ class Simulator:
         self._server: Server | None = None
         self._host = "127.0.0.1"
         self._port: int | None = None
-
-    @classmethod
-    def demo(cls, seed: int | None = None) -> Simulator:
-        """The feeds a new user sees in `feedwatch demo`, one of each failure."""
-        sim = cls(seed=seed)
-        register_demo(sim)
-        return sim
 
     # Routing and lifecycle.
 
@@ -226,43 +215,3 @@ class Simulator:
             await session.run(route.behaviour)
         finally:
             route.sessions.discard(session)
-
-
-async def _serve(port: int, flood: bool, seed: int | None, batch: int) -> None:
-    if flood:
-        # No compression: a benchmark should measure the client, not zlib.
-        sim = Simulator(seed=seed, compression=None)
-        sim.add("/flood", Flood(batch=batch))
-    else:
-        sim = Simulator.demo(seed=seed)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await sim.start(port=port)
-    print(sim.base_url, flush=True)
-    try:
-        await stop.wait()
-    finally:
-        await sim.stop()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Serve the demo feeds (or one /flood path) until SIGINT or SIGTERM."""
-    parser = argparse.ArgumentParser(
-        prog="python -m feedwatch.demo.simulator",
-        description="Serve simulated WebSocket feeds on 127.0.0.1 and print the base URL.",
-    )
-    parser.add_argument("--port", type=int, default=0, help="TCP port (default: a free one)")
-    parser.add_argument(
-        "--flood", action="store_true", help="serve only /flood, as fast as possible"
-    )
-    parser.add_argument("--batch", type=int, default=256, help="flood messages per loop turn")
-    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible content")
-    args = parser.parse_args(argv)
-    asyncio.run(_serve(args.port, args.flood, args.seed, args.batch))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,22 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from enum import IntEnum
 from typing import Any
 
 import msgspec
 
 from feedwatch.config.model import FeedConfig, MatcherSpec
-
-
-class Kind(IntEnum):
-    DATA = 0
-    HEARTBEAT = 1
-    IGNORED = 2
-    REPLY = 3
-    INVALID = 4  # a rule needed JSON and the frame is not JSON
-    PLANNED_CLOSE = 5  # the server announces it will disconnect (planned_close)
-
+from feedwatch.transports.kind import Kind
 
 _DATA: tuple[Kind, None, None] = (Kind.DATA, None, None)
 _HEARTBEAT: tuple[Kind, None, None] = (Kind.HEARTBEAT, None, None)

@@ -21,7 +21,10 @@ from feedwatch.engine.storm import StormDetector
 from feedwatch.engine.watch import Watch
 
 
-class Emit(Protocol):
+class RaiseEvent(Protocol):
+    """How a condition raises an event: by kind and fields, for the monitor to build, redact
+    and record (liveness's ``Emit`` is what then publishes the built ``Event``)."""
+
     def __call__(
         self,
         kind: EventKind,
@@ -83,7 +86,7 @@ class ScheduleKeeper:
 class SilenceClock:
     """max_silence: a slow deadline at the data reference + max_silence, one event per outage."""
 
-    def __init__(self, limit: float | None, clock: Clock, watch: Watch, emit: Emit) -> None:
+    def __init__(self, limit: float | None, clock: Clock, watch: Watch, emit: RaiseEvent) -> None:
         self.limit = limit
         self.active = False
         self._clock = clock
@@ -139,7 +142,7 @@ class SilenceClock:
 class DownClock:
     """down_after: no successful connect for this long since the first failure is down."""
 
-    def __init__(self, limit: float, clock: Clock, emit: Emit) -> None:
+    def __init__(self, limit: float, clock: Clock, emit: RaiseEvent) -> None:
         self.limit = limit
         self.active = False
         self.since: float | None = None  # first failure since the last successful connect
@@ -201,7 +204,7 @@ class StormClock(StormDetector):
     """A storm with its events: raised by the reconnect that crosses the limit, cleared by
     a timer a whole window after the last reconnect."""
 
-    def __init__(self, spec: StormSpec, clock: Clock, emit: Emit) -> None:
+    def __init__(self, spec: StormSpec, clock: Clock, emit: RaiseEvent) -> None:
         super().__init__(spec)
         self._clock = clock
         self._emit = emit

@@ -22,7 +22,7 @@ from typing import Any
 from feedwatch.config.model import FeedConfig
 from feedwatch.engine.classify import MISSING, json_path, split_path
 from feedwatch.engine.clock import Clock, Deadline
-from feedwatch.engine.conditions import Emit
+from feedwatch.engine.conditions import RaiseEvent
 from feedwatch.engine.events import EventKind
 from feedwatch.engine.stats import percentile
 
@@ -84,7 +84,7 @@ class ContentWatch:
         self,
         config: FeedConfig,
         clock: Clock,
-        emit: Emit,
+        emit: RaiseEvent,
         request_reconnect: Callable[[str], object],
     ) -> None:
         self._clock = clock

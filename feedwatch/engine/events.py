@@ -188,7 +188,3 @@ class EventBus:
                 listener(event)
             except Exception:  # a broken consumer must not stop the engine
                 log.exception("event listener failed on %s", event.describe())
-
-    def since(self, seq: int) -> list[Event]:
-        """Events newer than ``seq``, oldest first, for a UI that samples."""
-        return [e for e in self.recent if e.seq > seq]

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from feedwatch.config.durations import format_duration
 from feedwatch.config.model import FeedConfig
 from feedwatch.engine.clock import Clock, Deadline
-from feedwatch.engine.conditions import Emit
+from feedwatch.engine.conditions import RaiseEvent
 from feedwatch.engine.events import EventKind
 from feedwatch.engine.suggest import FACTOR, suggest_threshold
 
@@ -205,7 +205,7 @@ class LearnedThreshold:
         self,
         config: FeedConfig,
         clock: Clock,
-        emit: Emit,
+        emit: RaiseEvent,
         apply: Callable[[float], None],
     ) -> None:
         timezone = config.schedule[0].timezone if config.schedule else None

@@ -95,7 +95,6 @@ class FeedMonitor:
         self.invalid = 0
         self.subscribe_sent = 0
         self.reconnects = 0
-        self.ping_rtt: float | None = None
         self.close_code: int | None = None
         self.close_reason: str | None = None
         self.last_error: str | None = None  # redacted, as all text the monitor keeps
@@ -332,7 +331,6 @@ class FeedMonitor:
         self.phase = Phase.BACKOFF
         self.close_code = code
         self.close_reason = None if reason is None else self.redact(reason)
-        self.ping_rtt = None
         self.emit(
             EventKind.DISCONNECTED,
             reason=cause,

@@ -18,12 +18,13 @@ from typing import Any
 
 from feedwatch.config.model import FeedConfig
 from feedwatch.engine.backoff import Backoff
-from feedwatch.engine.classify import Classifier, Kind
+from feedwatch.engine.classify import Classifier
 from feedwatch.engine.clock import Clock
 from feedwatch.engine.events import Event
 from feedwatch.engine.liveness import FeedMonitor, Phase
 from feedwatch.engine.redact import redact_url
 from feedwatch.transports.connection import Connection, Failure, Opener, close_quietly
+from feedwatch.transports.kind import Kind
 from feedwatch.transports.opener import CLOSED, as_closed, describe_failure, opener_for
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ PLANNED_REASON_KEEP = 160
 
 
 @dataclass
-class SessionEnd:
+class ConnectionEnd:
     cause: str
     failure: Failure | None = None
     # The least wait before connecting again (an SSE server's retry:).
@@ -67,7 +68,7 @@ class FeedWorker:
         self.display_url = redact_url(config.url, config.secrets)
         self._connect = connect if connect is not None else opener_for(config)
         self._conn: Connection | None = None
-        self._session: asyncio.Task[SessionEnd] | None = None
+        self._session: asyncio.Task[ConnectionEnd] | None = None
         self._abort_reason: str | None = None
         self._wake = asyncio.Event()
         self._paused = False
@@ -145,7 +146,7 @@ class FeedWorker:
                 for task in pending:
                     task.cancel()
 
-    async def _supervised_session(self) -> SessionEnd:
+    async def _supervised_session(self) -> ConnectionEnd:
         self._abort_reason = None
         task = asyncio.create_task(self._run_session(), name=f"feed:{self.config.name}")
         self._session = task
@@ -159,7 +160,7 @@ class FeedWorker:
                     await task
         self._session = None
         if task.cancelled():
-            return SessionEnd(self._abort_reason or "cancelled")
+            return ConnectionEnd(self._abort_reason or "cancelled")
         exc = task.exception()
         if exc is not None:
             log.error("feed %s: internal error", self.config.name, exc_info=exc)
@@ -167,10 +168,10 @@ class FeedWorker:
             self._drop_connection()
             if self.monitor.phase is Phase.CONNECTED:
                 self.monitor.on_disconnected(None, None, "internal error")
-            return SessionEnd("internal error")
+            return ConnectionEnd("internal error")
         return task.result()
 
-    def _next_delay(self, end: SessionEnd) -> float | None:
+    def _next_delay(self, end: ConnectionEnd) -> float | None:
         if self._skip_backoff:
             self._skip_backoff = False
             self.monitor.on_backoff(0.0, self.backoff.attempt, end.cause)
@@ -215,7 +216,7 @@ class FeedWorker:
 
     # -- one connection ------------------------------------------------------
 
-    async def _run_session(self) -> SessionEnd:
+    async def _run_session(self) -> ConnectionEnd:
         monitor = self.monitor
         monitor.on_connecting()
         try:
@@ -225,7 +226,7 @@ class FeedWorker:
         except Exception as exc:
             failure = describe_failure(exc, self.clock.time())
             monitor.on_error(failure.reason, kind=failure.kind, status=failure.status)
-            return SessionEnd(failure.reason, failure)
+            return ConnectionEnd(failure.reason, failure)
         self._conn = conn
         self._first_data_at = None
         self._planned_at = None
@@ -237,7 +238,7 @@ class FeedWorker:
             if self.config.ping is not None:
                 ping_task = asyncio.create_task(self._app_ping(conn, self.config.ping.every))
             await self._read(conn)
-            return SessionEnd("connection ended")  # pragma: no cover - _read only raises
+            return ConnectionEnd("connection ended")  # pragma: no cover - _read only raises
         except CLOSED as exc:
             closed = as_closed(exc)
             code, reason, text = closed.code, closed.reason, closed.sentence
@@ -245,7 +246,7 @@ class FeedWorker:
             if planned:  # the announced close: straight back, no backoff, no storm count
                 self._skip_backoff = self._forced = True
             monitor.on_disconnected(code, reason, text, planned=planned)
-            return SessionEnd(text, retry_after=closed.retry_after)
+            return ConnectionEnd(text, retry_after=closed.retry_after)
         except asyncio.CancelledError:
             if monitor.phase is Phase.CONNECTED:
                 cause = self._abort_reason or "cancelled"

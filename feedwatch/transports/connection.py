@@ -15,12 +15,13 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from feedwatch.config.model import FeedConfig
+from feedwatch.transports.kind import Kind
 
 # Statuses that retrying soon will not fix: go straight to the longest delay.
 PERMANENT_STATUSES = frozenset({401, 403, 404})
 
 # What the worker calls per message: classify raw bytes, and record data.
-Classify = Callable[[bytes], tuple[Any, str | None, str | None]]
+Classify = Callable[[bytes], tuple[Kind, str | None, str | None]]
 OnData = Callable[[int, str | None, bytes], None]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import aiohttp
 
 from feedwatch.config.model import FeedConfig
-from feedwatch.engine.classify import Kind
 from feedwatch.transports import http
 from feedwatch.transports.connection import (
     Classify,
@@ -21,6 +20,7 @@ from feedwatch.transports.connection import (
     Plain,
     Sink,
 )
+from feedwatch.transports.kind import Kind
 
 HEARTBEAT = (Kind.HEARTBEAT, None, None)
 

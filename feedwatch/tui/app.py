@@ -24,7 +24,7 @@ from feedwatch.engine.view import EngineView
 from feedwatch.history.status import HistoryStatus
 from feedwatch.runtime import Runtime, StartFailed
 from feedwatch.tui import themes
-from feedwatch.tui.commands import FeedwatchCommands
+from feedwatch.tui.command_palette import FeedwatchCommands
 from feedwatch.tui.history_view import (
     EventHistory,
     HistoryReader,

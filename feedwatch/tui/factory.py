@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.markup import escape
+
 from feedwatch.config.model import Config
 from feedwatch.engine.clock import Clock
 from feedwatch.engine.engine import Engine
@@ -37,6 +39,8 @@ def build_app(
         runtime = None
         view = engine or Engine(config, clock=clock)
     path: Path | None = config.source
+    # Notices name files and tables ("[server] token"): text, not markup.
+    notice = escape(notice) if notice else None
     return FeedwatchApp(
         view,
         runtime=runtime,

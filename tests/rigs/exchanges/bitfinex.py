@@ -9,9 +9,9 @@ import asyncio
 import itertools
 import json
 
-from feedwatch.demo.exchanges.turns import every, in_turn
 from feedwatch.demo.session import Behaviour, Listener, Session
 from feedwatch.demo.tape import compact
+from tests.rigs.exchanges.turns import every, in_turn
 
 GREETING = {"event": "info", "version": 2, "serverId": "sim", "platform": {"status": 1}}
 RESTART = {

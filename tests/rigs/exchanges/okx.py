@@ -11,9 +11,9 @@ import json
 from typing import Any
 
 from feedwatch.demo.behaviours import paced
-from feedwatch.demo.exchanges.keepalive import expect_pings
 from feedwatch.demo.session import Behaviour, Listener, Session
 from feedwatch.demo.tape import compact
+from tests.rigs.exchanges.keepalive import expect_pings
 
 UPGRADE_NOTICE = {
     "event": "notice",

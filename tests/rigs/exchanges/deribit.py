@@ -12,9 +12,9 @@ import itertools
 import json
 
 from feedwatch.demo.challenges import TEST_REQUEST
-from feedwatch.demo.exchanges.turns import every, in_turn
 from feedwatch.demo.session import Behaviour, Listener, Session
 from feedwatch.demo.tape import compact
+from tests.rigs.exchanges.turns import every, in_turn
 
 NO_TEST_REPLY = 4001
 HEARTBEAT = compact({"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "heartbeat"}})

@@ -10,10 +10,10 @@ import asyncio
 import itertools
 import json
 
-from feedwatch.demo.exchanges.stamps import iso
-from feedwatch.demo.exchanges.turns import every, in_turn
 from feedwatch.demo.session import Behaviour, Listener, Session
 from feedwatch.demo.tape import compact
+from tests.rigs.exchanges.stamps import iso
+from tests.rigs.exchanges.turns import every, in_turn
 
 NO_SUBSCRIBE = 4002
 

@@ -11,9 +11,9 @@ import itertools
 import json
 
 from feedwatch.demo.behaviours import paced
-from feedwatch.demo.exchanges.keepalive import expect_pings
 from feedwatch.demo.session import Behaviour, Listener, Session
 from feedwatch.demo.tape import compact
+from tests.rigs.exchanges.keepalive import expect_pings
 
 
 class BybitPublic(Behaviour):
