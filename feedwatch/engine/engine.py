@@ -18,10 +18,7 @@ from typing import Any
 from feedwatch.config.model import Config, FeedConfig
 from feedwatch.engine.clock import Clock, LoopClock
 from feedwatch.engine.events import Event, EventBus, Listener, restates
-from feedwatch.engine.liveness import FeedMonitor
-from feedwatch.engine.snapshot import ChannelSnapshot, FeedDetail, FeedSnapshot
-from feedwatch.engine.verdict import is_healthy, is_warning
-from feedwatch.engine.watch import Watch
+from feedwatch.engine.snapshot import FeedDetail, FeedSnapshot
 from feedwatch.engine.worker import FeedWorker
 
 log = logging.getLogger(__name__)
@@ -195,81 +192,7 @@ class Engine:
             events=tuple(e for e in m.events if not restates(e)),
         )
 
-    @staticmethod
-    def _channel_snapshot(m: FeedMonitor, w: Watch, now: float) -> ChannelSnapshot:
-        return ChannelSnapshot(
-            key=w.key or "",
-            state=m.channel_state(w),
-            last_data_age=w.data_age(now),
-            signal_age=w.signal_age(now),
-            stale_after=w.stale_after,
-            messages=w.messages,
-            rate_1s=w.rates.rate(1),
-            rate_10s=w.rates.rate(10),
-            gaps=w.gaps.summary(w.messages),
-        )
-
     def _feed_snapshot(self, worker: FeedWorker, now: float, wall: float) -> FeedSnapshot:
-        m = worker.monitor
-        w = m.watch
-        return FeedSnapshot(
-            name=m.name,
-            url=worker.display_url,
-            state=m.verdict,
-            healthy=is_healthy(m.verdict, m.config.channel_health),
-            warning=is_warning(m.verdict, m.config.channel_health),
-            replies=m.replies,
-            connected=m.connected,
-            stale=w.stale,
-            storm=m.storm.active,
-            paused=worker.paused,
-            stale_after=m.stale_after,
-            last_data_age=w.data_age(now),
-            signal_age=w.signal_age(now),
-            last_heartbeat_age=None if m.last_heartbeat is None else now - m.last_heartbeat,
-            last_data_wall=None if w.last_data is None else wall - (now - w.last_data),
-            connected_since_wall=m.connected_since_wall if m.connected else None,
-            messages=m.messages,
-            data_messages=w.messages,
-            heartbeats=m.heartbeats,
-            ignored=m.ignored,
-            invalid=m.invalid,
-            bytes=m.bytes,
-            rate_1s=w.rates.rate(1),
-            rate_10s=w.rates.rate(10),
-            rate_60s=w.rates.rate(60),
-            gaps=w.gaps.summary(w.messages),
-            recent_gaps=tuple(w.gaps.recent(60)),
-            reconnects=m.reconnects,
-            storm_reconnects=m.storm.count(now),
-            ping_rtt=worker.ping_rtt(),
-            close_code=m.close_code,
-            close_reason=m.close_reason,
-            last_error=m.last_error,
-            last_event=m.last_event.describe(with_feed=False) if m.last_event else None,
-            subscribe_sent=m.subscribe_sent,
-            channels=tuple(self._channel_snapshot(m, c, now) for c in m.channels.values()),
-            taken_at=wall,
-            quiet=m.quiet,
-            window=m.window,
-            silence=m.silence.active,
-            down=m.down.active,
-            max_silence=m.config.max_silence,
-            learned=None if m.learned is None else m.learned.current.reason,
-            **self._content_facts(m),
+        return worker.monitor.snapshot(
+            now, wall, url=worker.display_url, paused=worker.paused, ping_rtt=worker.ping_rtt()
         )
-
-    @staticmethod
-    def _content_facts(m: FeedMonitor) -> dict[str, Any]:
-        content = m.content
-        if content is None:
-            return {}
-        p50, worst = content.lag_summary()
-        return {
-            "lagging": content.lagging,
-            "frozen": content.frozen,
-            "lag_p50": p50,
-            "lag_max": worst,
-            "missed_messages": content.missed_total,
-            "out_of_order": content.out_of_order,
-        }

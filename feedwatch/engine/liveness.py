@@ -27,7 +27,8 @@ from feedwatch.engine.events import Event, EventKind
 from feedwatch.engine.learned import LearnedThreshold
 from feedwatch.engine.redact import FeedRedactor
 from feedwatch.engine.schedule import Regime, window_label
-from feedwatch.engine.verdict import State
+from feedwatch.engine.snapshot import ChannelSnapshot, FeedSnapshot
+from feedwatch.engine.verdict import State, is_healthy, is_warning
 from feedwatch.engine.watch import Watch
 
 
@@ -531,6 +532,87 @@ class FeedMonitor:
         if self._rate_timer is not None:
             self._rate_timer.cancel()
             self._rate_timer = None
+
+    # -- what consumers read --------------------------------------------------
+
+    def _channel_snapshot(self, w: Watch, now: float) -> ChannelSnapshot:
+        return ChannelSnapshot(
+            key=w.key or "",
+            state=self.channel_state(w),
+            last_data_age=w.data_age(now),
+            signal_age=w.signal_age(now),
+            stale_after=w.stale_after,
+            messages=w.messages,
+            rate_1s=w.rates.rate(1),
+            rate_10s=w.rates.rate(10),
+            gaps=w.gaps.summary(w.messages),
+        )
+
+    def snapshot(
+        self, now: float, wall: float, *, url: str, paused: bool, ping_rtt: float | None
+    ) -> FeedSnapshot:
+        """A consistent copy of this feed's state (``now`` monotonic, ``wall`` unix)."""
+        w = self.watch
+        return FeedSnapshot(
+            name=self.name,
+            url=url,
+            state=self.verdict,
+            healthy=is_healthy(self.verdict, self.config.channel_health),
+            warning=is_warning(self.verdict, self.config.channel_health),
+            replies=self.replies,
+            connected=self.connected,
+            stale=w.stale,
+            storm=self.storm.active,
+            paused=paused,
+            stale_after=self.stale_after,
+            last_data_age=w.data_age(now),
+            signal_age=w.signal_age(now),
+            last_heartbeat_age=None if self.last_heartbeat is None else now - self.last_heartbeat,
+            last_data_wall=None if w.last_data is None else wall - (now - w.last_data),
+            connected_since_wall=self.connected_since_wall if self.connected else None,
+            messages=self.messages,
+            data_messages=w.messages,
+            heartbeats=self.heartbeats,
+            ignored=self.ignored,
+            invalid=self.invalid,
+            bytes=self.bytes,
+            rate_1s=w.rates.rate(1),
+            rate_10s=w.rates.rate(10),
+            rate_60s=w.rates.rate(60),
+            gaps=w.gaps.summary(w.messages),
+            recent_gaps=tuple(w.gaps.recent(60)),
+            reconnects=self.reconnects,
+            storm_reconnects=self.storm.count(now),
+            ping_rtt=ping_rtt,
+            close_code=self.close_code,
+            close_reason=self.close_reason,
+            last_error=self.last_error,
+            last_event=self.last_event.describe(with_feed=False) if self.last_event else None,
+            subscribe_sent=self.subscribe_sent,
+            channels=tuple(self._channel_snapshot(c, now) for c in self.channels.values()),
+            taken_at=wall,
+            quiet=self.quiet,
+            window=self.window,
+            silence=self.silence.active,
+            down=self.down.active,
+            max_silence=self.config.max_silence,
+            learned=None if self.learned is None else self.learned.current.reason,
+            **self._content_facts(),
+        )
+
+    def _content_facts(self) -> dict[str, Any]:
+        content = self.content
+        if content is None:
+            return {}
+        p50, worst = content.lag_summary()
+        return {
+            "lagging": content.lagging,
+            "frozen": content.frozen,
+            "lag_p50": p50,
+            "lag_max": worst,
+            "missed_messages": content.missed_total,
+            "out_of_order": content.out_of_order,
+        }
 
     # -- deadlines ----------------------------------------------------------
 
