@@ -3,7 +3,6 @@ watching real local servers: each test asserts the engine (or the server) saw it
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from feedwatch.tui.factory import build_app
 from feedwatch.tui.screens.help import HelpScreen
 from feedwatch.tui.screens.threshold import ThresholdDialog
 from tests.live import feed
+from tests.waiting import wait_until
 
 SIZE = (120, 30)
 
@@ -43,17 +43,8 @@ def make_app(sim: Simulator, **kwargs: object) -> FeedwatchApp:
     return build_app(config, refresh_hz=20, **kwargs)  # type: ignore[arg-type]
 
 
-async def wait_for(check: object, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():  # type: ignore[operator]
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
-
-
 async def live(app: FeedwatchApp) -> None:
-    await wait_for(lambda: all(str(s.state) == "live" for s in app.engine.snapshot()))
+    await wait_until(lambda: all(str(s.state) == "live" for s in app.engine.snapshot()))
 
 
 async def test_down_up_j_k_move_the_selection(sim: Simulator) -> None:
@@ -76,7 +67,7 @@ async def test_r_reconnects_the_selected_feed(sim: Simulator) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await live(app)
         await pilot.press("down", "r")
-        await wait_for(lambda: sim.stats("/beta").connections == 2)
+        await wait_until(lambda: sim.stats("/beta").connections == 2)
         assert sim.stats("/alpha").connections == 1
         assert app.engine.feed_snapshot("beta").reconnects == 1
 
@@ -86,7 +77,7 @@ async def test_shift_r_reconnects_every_feed(sim: Simulator) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await live(app)
         await pilot.press("R")
-        await wait_for(
+        await wait_until(
             lambda: sim.stats("/alpha").connections == 2 and sim.stats("/beta").connections == 2
         )
 
@@ -150,7 +141,7 @@ async def test_ctrl_s_writes_changed_thresholds_keeping_comments(
     app = build_app(load_config(path), refresh_hz=20)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("plus", "ctrl+s")
-        await wait_for(lambda: not app.changed_thresholds)
+        await wait_until(lambda: not app.changed_thresholds)
     text = path.read_text()
     assert 'stale_after = "2.5s"  # tuned by hand' in text
     assert text.startswith("# my feeds\n")
@@ -163,9 +154,9 @@ async def test_p_pauses_and_resumes_the_selected_feed(sim: Simulator) -> None:
         await live(app)
         await pilot.press("p")
         assert str(app.engine.feed_snapshot("alpha").state) == "paused"
-        await wait_for(lambda: sim.stats("/alpha").open_connections == 0)
+        await wait_until(lambda: sim.stats("/alpha").open_connections == 0)
         await pilot.press("p")
-        await wait_for(lambda: str(app.engine.feed_snapshot("alpha").state) == "live")
+        await wait_until(lambda: str(app.engine.feed_snapshot("alpha").state) == "live")
         assert sim.stats("/alpha").connections == 2
 
 
@@ -261,4 +252,4 @@ async def test_the_palette_offers_per_feed_commands(sim: Simulator) -> None:
         await pilot.press(*"reconnect beta")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await wait_for(lambda: sim.stats("/beta").connections == 2)
+        await wait_until(lambda: sim.stats("/beta").connections == 2)
