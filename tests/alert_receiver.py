@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.waiting import wait_until
+
 
 @dataclass(frozen=True)
 class Received:
@@ -60,7 +62,9 @@ class Receiver:
 
     async def wait(self, count: int, timeout: float = 5.0) -> list[Received]:
         """The first ``count`` requests, waiting for them to arrive."""
-        async with asyncio.timeout(timeout):
-            while len(self.requests) < count:
-                await asyncio.sleep(0.01)
+        await wait_until(
+            lambda: len(self.requests) >= count,
+            timeout,
+            message=lambda: f"{count} requests at the receiver; {len(self.requests)} came",
+        )
         return self.requests[:count]

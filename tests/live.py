@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from dataclasses import dataclass, field
 from feedwatch.config.model import BackoffSpec, Config, FeedConfig
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, EventKind
+from tests.waiting import wait_until
 
 FAST_BACKOFF = BackoffSpec(initial=0.05, max=0.2, stable_after=1.0)
 
@@ -62,15 +62,11 @@ class Recorder:
         after: int = 0,
     ) -> Event:
         """The first event (from index ``after``) matching ``predicate``, waiting for it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for event in self.events[after:]:
-                if predicate(event):
-                    return event
-            if time.monotonic() > deadline:
-                seen = [e.describe() for e in self.events]
-                raise AssertionError(f"no matching event within {timeout}s; saw {seen}")
-            await asyncio.sleep(0.01)
+        return await wait_until(
+            lambda: next((e for e in self.events[after:] if predicate(e)), None),
+            timeout,
+            message=lambda: f"a matching event; saw {[e.describe() for e in self.events]}",
+        )
 
     async def wait_kind(
         self, kind: EventKind, feed: str | None = None, timeout: float = 5.0, after: int = 0
@@ -97,10 +93,3 @@ class Running:
 
     def state(self, name: str) -> str:
         return str(self.engine.feed_snapshot(name).state)
-
-    async def until(self, check: Callable[[], bool], timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not check():
-            if time.monotonic() > deadline:
-                raise AssertionError("condition not met in time")
-            await asyncio.sleep(0.01)

@@ -22,6 +22,7 @@ from feedwatch.engine.events import EventKind
 from feedwatch.tui.factory import build_app
 from tests.alert_receiver import Receiver
 from tests.live import Recorder, feed
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -131,13 +132,10 @@ async def test_the_dashboard_rings_and_notifies_on_a_bell_alert(
         notify(message, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(app, "notify", record)
-    async with app.run_test(size=(120, 30)) as pilot:
-        while str(app.view.feed_snapshot("ticker").state) != "live":
-            await pilot.pause(0.02)
+    async with app.run_test(size=(120, 30)):
+        await wait_until(lambda: str(app.view.feed_snapshot("ticker").state) == "live")
         sim.stall("/ticker")
-        async with asyncio.timeout(5):
-            while not notes:
-                await pilot.pause(0.02)
+        await wait_until(lambda: notes, message="a notification")
         assert rang
         message, severity = notes[0]
         assert message.startswith("ticker is stale: no data for ")

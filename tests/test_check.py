@@ -14,6 +14,7 @@ import pytest
 from feedwatch.demo.behaviours import Ticker
 from feedwatch.demo.simulator import Simulator
 from tests.live import free_port
+from tests.waiting import wait_until
 
 SUBSCRIBE = """subscribe = ['{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1}']
 [feeds.ignore]
@@ -116,9 +117,7 @@ async def test_data_in_the_second_half_of_the_window_is_a_warning(
     sim.stall("/btc")
     path = config(tmp_path, ("btc", sim.url("/btc"), "4s"))
     running = asyncio.ensure_future(check("--config", str(path)))
-    async with asyncio.timeout(10):
-        while sim.stats("/btc").connections == 0:
-            await asyncio.sleep(0.01)
+    await wait_until(lambda: sim.stats("/btc").connections > 0, timeout=10)
     await asyncio.sleep(2.5)  # past half of the 4s window, well before its end
     sim.resume("/btc")
     status, lines, _ = await running

@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 
 from feedwatch.config.exposure import written_secrets
 from feedwatch.config.loader import load_config
+from tests.waiting import wait_until_blocking
 
 FEED = """
 [history]
@@ -213,19 +213,25 @@ def test_the_dashboard_shows_the_warning_as_a_notification(tmp_path: Path) -> No
         f'{path} contains secrets (feed "orders" header Authorization) and is readable by '
         f"other users (mode 0644); run: chmod 600 {path}"
     )
+
+    def screen() -> str:
+        return subprocess.run(
+            ["tmux", "-L", socket, "capture-pane", "-p", "-t", session],
+            capture_output=True, text=True, check=False,
+        ).stdout  # fmt: skip
+
+    def toast() -> str:
+        # The toast's lines, right of its left edge, joined back into one text; it wraps
+        # anywhere (even inside the path), so compare without spaces.
+        lines = [line.rsplit("▌", 1)[1] for line in screen().splitlines() if "▌" in line]
+        return "".join("".join(lines).replace("▔", "").split())
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            screen = subprocess.run(
-                ["tmux", "-L", socket, "capture-pane", "-p", "-t", session],
-                capture_output=True, text=True, check=False,
-            ).stdout  # fmt: skip
-            # The toast's lines, right of its left edge, joined back into one text; it wraps
-            # anywhere (even inside the path), so compare without spaces.
-            toast = "".join(line.rsplit("▌", 1)[1] for line in screen.splitlines() if "▌" in line)
-            if "".join(expected.split()) in "".join(toast.replace("▔", "").split()):
-                break
-            assert time.monotonic() < deadline, f"no such notification; last screen:\n{screen}"
-            time.sleep(0.2)
+        wait_until_blocking(
+            lambda: "".join(expected.split()) in toast(),
+            timeout=30,
+            interval=0.2,
+            message=lambda: f"the notification; last screen:\n{screen()}",
+        )
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], check=False)

@@ -23,6 +23,7 @@ from feedwatch.demo.hostile import Flapper, Garbage
 from feedwatch.demo.simulator import Simulator
 from feedwatch.engine.events import EventKind
 from tests.live import Running, feed
+from tests.waiting import wait_until
 
 HEARTBEAT = MatcherSpec(contains=('"event":"heartbeat"',))
 ACK = MatcherSpec(contains=('"result":null',))
@@ -52,7 +53,7 @@ def ticker(sim: Simulator, **changes: object) -> object:
 async def test_silent_stall_is_detected_at_the_threshold_and_recovers(sim: Simulator) -> None:
     async with Running(ticker(sim)) as run:  # type: ignore[arg-type]
         await run.rec.wait_kind(EventKind.CONNECTED)
-        await run.until(lambda: run.state("ticker") == "live")
+        await wait_until(lambda: run.state("ticker") == "live")
         sim.stall("/ticker")
         stale = await run.rec.wait_kind(EventKind.STALE)
         # Reported at the deadline: not before it, and not a poll interval after.
@@ -64,12 +65,12 @@ async def test_silent_stall_is_detected_at_the_threshold_and_recovers(sim: Simul
         sim.resume("/ticker")
         recovered = await run.rec.wait_kind(EventKind.RECOVERED)
         assert recovered.fields["outage_seconds"] > 0
-        await run.until(lambda: run.state("ticker") == "live")
+        await wait_until(lambda: run.state("ticker") == "live")
 
 
 async def test_heartbeats_do_not_reset_data_clock(sim: Simulator) -> None:
     async with Running(ticker(sim, reconnect_on_stale=False)) as run:  # type: ignore[arg-type]
-        await run.until(lambda: run.state("ticker") == "live")
+        await wait_until(lambda: run.state("ticker") == "live")
         sim.stall("/ticker")  # data stops, heartbeats every 50 ms go on
         stale = await run.rec.wait_kind(EventKind.STALE)
         assert stale.fields["last_heartbeat_age_seconds"] < 0.2
@@ -84,13 +85,13 @@ async def test_heartbeats_do_not_reset_data_clock(sim: Simulator) -> None:
 
 async def test_every_connect_resubscribes(sim: Simulator) -> None:
     async with Running(ticker(sim)) as run:  # type: ignore[arg-type]
-        await run.until(lambda: run.state("ticker") == "live")
+        await wait_until(lambda: run.state("ticker") == "live")
         sim.drop("/ticker", code=1012, reason="restart")
         closed = await run.rec.wait_kind(EventKind.DISCONNECTED)
         assert closed.fields["code"] == 1012
         assert "1012" in (closed.reason or "")
-        await run.until(lambda: sim.stats("/ticker").connections == 2)
-        await run.until(lambda: run.state("ticker") == "live")
+        await wait_until(lambda: sim.stats("/ticker").connections == 2)
+        await wait_until(lambda: run.state("ticker") == "live")
         assert sim.stats("/ticker").subscribes == list(SUB) * 2
         assert run.engine.feed_snapshot("ticker").subscribe_sent == 2
 
@@ -131,7 +132,7 @@ async def test_reply_rules_answer_test_requests(sim: Simulator) -> None:
 async def test_a_dead_channel_is_stale_while_the_others_flow(sim: Simulator) -> None:
     mux = feed("mux", sim.url("/mux"), channel_key="stream", channels=("btc", "eth", "sol"))
     async with Running(mux) as run:
-        await run.until(lambda: run.state("mux") == "live")
+        await wait_until(lambda: run.state("mux") == "live")
         sim.stall_channel("/mux", "sol")
         stale = await run.rec.wait_kind(EventKind.STALE)
         assert stale.channel == "sol"
@@ -232,10 +233,10 @@ async def test_an_oversized_frame_closes_and_reconnects() -> None:
 
 async def test_force_reconnect_skips_the_backoff(sim: Simulator) -> None:
     async with Running(ticker(sim)) as run:  # type: ignore[arg-type]
-        await run.until(lambda: run.state("ticker") == "live")
+        await wait_until(lambda: run.state("ticker") == "live")
         start = time.monotonic()
         run.engine.reconnect("ticker")
-        await run.until(lambda: sim.stats("/ticker").connections == 2)
+        await wait_until(lambda: sim.stats("/ticker").connections == 2)
         assert time.monotonic() - start < 0.5
         closed = run.rec.of(EventKind.DISCONNECTED)[0]
         assert closed.reason == "requested by user"
@@ -244,20 +245,20 @@ async def test_force_reconnect_skips_the_backoff(sim: Simulator) -> None:
 
 async def test_pause_disconnects_and_resume_reconnects(sim: Simulator) -> None:
     async with Running(ticker(sim)) as run:  # type: ignore[arg-type]
-        await run.until(lambda: run.state("ticker") == "live")
+        await wait_until(lambda: run.state("ticker") == "live")
         run.engine.pause("ticker")
         assert run.state("ticker") == "paused"
-        await run.until(lambda: sim.stats("/ticker").open_connections == 0)
+        await wait_until(lambda: sim.stats("/ticker").open_connections == 0)
         await asyncio.sleep(0.5)  # longer than stale_after: still no alarm
         assert run.rec.of(EventKind.STALE) == []
         run.engine.resume("ticker")
-        await run.until(lambda: run.state("ticker") == "live")
+        await wait_until(lambda: run.state("ticker") == "live")
         assert sim.stats("/ticker").connections == 2
 
 
 async def test_live_threshold_change_rearms_the_deadline(sim: Simulator) -> None:
     async with Running(ticker(sim, stale_after=5.0)) as run:  # type: ignore[arg-type]
-        await run.until(lambda: run.state("ticker") == "live")
+        await wait_until(lambda: run.state("ticker") == "live")
         sim.stall("/ticker")
         await asyncio.sleep(0.2)
         run.engine.set_stale_after("ticker", 0.25)
@@ -303,7 +304,7 @@ async def test_an_unknown_path_is_a_404_error(sim: Simulator) -> None:
 async def test_one_feed_failing_leaves_the_others_alone(sim: Simulator) -> None:
     mux = feed("mux", sim.url("/mux"))
     async with Running(ticker(sim), mux) as run:  # type: ignore[arg-type]
-        await run.until(lambda: run.state("ticker") == "live" and run.state("mux") == "live")
+        await wait_until(lambda: run.state("ticker") == "live" and run.state("mux") == "live")
         sim.stall("/ticker")
         await run.rec.wait_kind(EventKind.STALE, feed="ticker")
         assert run.state("mux") == "live"
@@ -319,7 +320,7 @@ async def test_quiet_hours_hold_alarms_and_a_refused_feed_goes_down(sim: Simulat
     sim.reject("/refusing", 503)
     refused = feed("refused", sim.url("/refusing"), down_after=0.5)
     async with Running(quiet, refused) as run:  # type: ignore[arg-type]
-        await run.until(lambda: run.engine.feed_snapshot("ticker").data_messages > 5)
+        await wait_until(lambda: run.engine.feed_snapshot("ticker").data_messages > 5)
         assert run.state("ticker") == "quiet"
         sim.stall("/ticker")
         stalled_at = time.monotonic()

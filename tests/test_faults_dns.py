@@ -16,11 +16,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.waiting import wait_until_blocking
 
 UNSHARE = shutil.which("unshare")
 
@@ -61,17 +63,11 @@ class Headless:
         for line in self.process.stdout:
             self.lines.put(json.loads(line))
 
-    def until(self, check: Callable[[], bool], while_waiting: Callable[[], None]) -> None:
-        """Read events until ``check`` holds, calling ``while_waiting`` between reads."""
-        deadline = time.monotonic() + 15
-        while not check():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not seen in time; saw {self.events}")
-            while_waiting()
-            with contextlib.suppress(queue.Empty):
-                self.events.append(self.lines.get(timeout=0.1))
-
     def of(self, feed: str, event: str) -> list[dict[str, Any]]:
+        """The events of ``feed`` named ``event`` among every line printed so far."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.events.append(self.lines.get_nowait())
         return [e for e in self.events if e["feed"] == feed and e["event"] == event]
 
     def stop(self) -> tuple[int, str]:
@@ -125,10 +121,19 @@ def test_a_dns_failure_is_a_dns_error_retried_with_backoff_while_other_feeds_liv
         with log.open("a", encoding="utf-8") as out:
             out.write('{"price": 1}\n')
 
+    def remote_errors_while_fed() -> int:
+        write_a_line()
+        return len(headless.of("remote", "error"))
+
     # Data keeps coming on the file feed while the remote one fails to resolve, again and again.
-    headless.until(lambda: len(headless.of("remote", "error")) >= 3, write_a_line)
-    started = time.monotonic()
-    headless.until(lambda: time.monotonic() - started > 1.5, write_a_line)
+    wait_until_blocking(
+        lambda: remote_errors_while_fed() >= 3,
+        timeout=15,
+        message=lambda: f"three DNS errors; saw {headless.events}",
+    )
+    for _ in range(15):  # 1.5 s more of lines, longer than the file feed's stale_after
+        write_a_line()
+        time.sleep(0.1)
 
     errors = headless.of("remote", "error")
     assert {e["kind"] for e in errors} == {"dns"}
@@ -141,7 +146,11 @@ def test_a_dns_failure_is_a_dns_error_retried_with_backoff_while_other_feeds_liv
     assert not headless.of("local", "stale")  # fed all along, for longer than its stale_after
 
     # And the file feed is really watched: when its lines stop, it goes stale.
-    headless.until(lambda: bool(headless.of("local", "stale")), lambda: None)
+    wait_until_blocking(
+        lambda: headless.of("local", "stale"),
+        timeout=15,
+        message=lambda: f"the file feed to go stale; saw {headless.events}",
+    )
 
     status, stderr = headless.stop()
     assert status == 0

@@ -17,6 +17,7 @@ from feedwatch.demo.simulator import Simulator
 from feedwatch.engine.events import Event, EventKind
 from tests.live import Running, feed
 from tests.proxy import FaultProxy
+from tests.waiting import wait_until
 
 HEARTBEAT = MatcherSpec(contains=('"event":"heartbeat"',))
 
@@ -55,7 +56,7 @@ def is_faulty(kind: EventKind) -> Callable[[Event], bool]:
 
 
 async def live(run: Running, name: str = "faulty") -> None:
-    await run.until(lambda: run.state(name) == "live")
+    await wait_until(lambda: run.state(name) == "live")
 
 
 async def test_half_open_is_caught_by_data_staleness_when_that_comes_first(
@@ -121,7 +122,7 @@ async def test_bytes_dribbled_in_keep_a_feed_live_only_while_whole_messages_arri
         await live(run)
         proxy.dribble = 0.0005  # a ~100-byte message every ~60 ms: slow, but whole messages
         before = run.engine.feed_snapshot("faulty").data_messages
-        await run.until(lambda: run.engine.feed_snapshot("faulty").data_messages >= before + 5)
+        await wait_until(lambda: run.engine.feed_snapshot("faulty").data_messages >= before + 5)
         assert run.rec.of(EventKind.STALE, "faulty") == []
         proxy.dribble = 0.05  # one byte in 50 ms: bytes flow, no message completes in time
         stale = await run.rec.wait(is_faulty(EventKind.STALE), timeout=5)

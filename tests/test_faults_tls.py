@@ -28,6 +28,7 @@ from feedwatch.demo.behaviours import Ticker
 from feedwatch.demo.simulator import Simulator
 from feedwatch.engine.events import Event, EventKind
 from tests.live import FAST_BACKOFF, Running, feed
+from tests.waiting import wait_until
 
 UNTRUSTED = "not signed by a CA this feed trusts; for a private CA set tls.ca_file"
 MISMATCH = "TLS certificate rejected: Hostname mismatch, certificate is not valid for 'localhost'"
@@ -157,7 +158,7 @@ async def test_an_untrusted_certificate_is_a_tls_error_retried_with_backoff_whil
         bad = feed("bad", f"wss://localhost:{port}/", stale_after=1.0)
         good = feed("good", plain.url("/ticker"), stale_after=0.5)
         async with Running(bad, good) as run:
-            await run.until(lambda: len(run.rec.of(EventKind.ERROR, "bad")) >= 3)
+            await wait_until(lambda: len(run.rec.of(EventKind.ERROR, "bad")) >= 3)
             errors = run.rec.of(EventKind.ERROR, "bad")
             assert {(e.fields["kind"], e.reason) for e in errors} == {("tls", reason)}
             retries = run.rec.of(EventKind.RECONNECTING, "bad")
@@ -180,7 +181,7 @@ async def test_ca_file_trusts_a_private_ca_and_the_feed_goes_live(
         assert private.tls.ca_file == ca_file  # relative to the config file
         async with Running(private) as run:
             await run.rec.wait_kind(EventKind.CONNECTED)
-            await run.until(lambda: run.state("private") == "live")
+            await wait_until(lambda: run.state("private") == "live")
             assert not run.rec.of(EventKind.ERROR)
 
 
@@ -223,7 +224,7 @@ async def test_an_https_sse_feed_trusts_ca_file_and_names_what_is_wrong(
             sse = feed("private", url, stale_after=1.0, transport="sse")
         async with Running(sse) as run:
             if expected is None:
-                await run.until(lambda: run.state("private") == "live")
+                await wait_until(lambda: run.state("private") == "live")
                 assert not run.rec.of(EventKind.ERROR)
             else:
                 error = await run.rec.wait(tls_error("private"))
@@ -237,7 +238,7 @@ async def test_an_https_health_endpoint_is_polled_through_a_private_ca(
         url = f"https://localhost:{port}/health"
         poll = trusting(ca_file.parent, url, transport='"http-poll"', every='"100ms"')
         async with Running(poll) as run:
-            await run.until(lambda: run.state("private") == "live")
+            await wait_until(lambda: run.state("private") == "live")
             assert not run.rec.of(EventKind.ERROR)
 
 

@@ -13,6 +13,7 @@ from feedwatch.demo.behaviours import Ticker
 from feedwatch.demo.simulator import Simulator
 from feedwatch.outputs.http.server import HealthServer
 from tests.live import Running, feed
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ async def test_health_is_200_when_live_and_503_when_a_feed_goes_stale(sim: Simul
         await server.start()
         assert server.port
         try:
-            await run.until(
+            await wait_until(
                 lambda: (
                     run.state("a") == "live"
                     and all(
@@ -70,7 +71,7 @@ async def test_health_is_200_when_live_and_503_when_a_feed_goes_stale(sim: Simul
             assert {c["state"] for c in mux["channels"]} == {"live"}
 
             sim.stall("/a")
-            await run.until(lambda: run.state("a") == "stale")
+            await wait_until(lambda: run.state("a") == "stale")
             status, _, body = await get(server.port, "/health")
             doc = json.loads(body)
             assert status == 503
@@ -92,7 +93,7 @@ async def test_metrics_follow_prometheus_conventions(sim: Simulator) -> None:
         await server.start()
         assert server.port
         try:
-            await run.until(lambda: run.state("mux") == "live")
+            await wait_until(lambda: run.state("mux") == "live")
             await asyncio.sleep(0.1)
             status, ctype, text = await get(server.port, "/metrics")
         finally:

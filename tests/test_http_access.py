@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import textwrap
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +19,7 @@ from feedwatch.engine.engine import Engine
 from feedwatch.outputs.http.server import HealthServer, bearer_matches
 from feedwatch.transports.websocket import open_connection
 from tests.live import Running, feed
+from tests.waiting import wait_until
 
 TOKEN = "fw-token-6c1e0b7d"
 URL_SECRET = "url-secret-94a1f2"
@@ -58,7 +57,7 @@ async def test_one_feed_is_200_when_live_503_when_stale_and_404_when_unknown(
         await server.start()
         assert server.port
         try:
-            await run.until(lambda: run.state("a") == "live" and run.state("venue/b") == "live")
+            await wait_until(lambda: run.state("a") == "live" and run.state("venue/b") == "live")
             status, headers, body = await fetch(server.port, "/health/a")
             assert status == 200
             assert headers["Content-Type"].startswith("application/json")
@@ -70,7 +69,7 @@ async def test_one_feed_is_200_when_live_503_when_stale_and_404_when_unknown(
             assert (one["name"], one["state"], one["connected"]) == ("a", "live", True)
 
             sim.stall("/b")
-            await run.until(lambda: run.state("venue/b") == "stale")
+            await wait_until(lambda: run.state("venue/b") == "stale")
             status, _, body = await fetch(server.port, "/health/venue%2Fb")
             assert status == 503
             assert (json.loads(body)["name"], json.loads(body)["state"]) == ("venue/b", "stale")
@@ -142,14 +141,14 @@ async def test_the_token_guards_every_route_and_no_response_shows_a_url_or_secre
     try:
         await guarded.start()
         await unguarded.start()
-        deadline = time.monotonic() + 5
-        while not (
-            engine.feed_snapshot("a").data_messages
-            and engine.feed_snapshot("locked").last_error
-            and engine.feed_snapshot("broken").last_error
-        ):
-            assert time.monotonic() < deadline, "feeds did not settle"
-            await asyncio.sleep(0.02)
+        await wait_until(
+            lambda: (
+                engine.feed_snapshot("a").data_messages
+                and engine.feed_snapshot("locked").last_error
+                and engine.feed_snapshot("broken").last_error
+            ),
+            message="data on a and an error on each of locked and broken",
+        )
         # The exception quoted the URL; the monitor masked it before keeping it.
         assert "apikey=***" in (engine.feed_snapshot("broken").last_error or "")
         for server, name in ((guarded, "guarded"), (unguarded, "unguarded")):

@@ -21,6 +21,7 @@ from tests.rigs.exchanges.coinbase import CoinbaseAdvanced, CoinbaseExchange
 from tests.rigs.exchanges.deribit import DeribitV2
 from tests.rigs.exchanges.kraken import KrakenV1, KrakenV2
 from tests.rigs.exchanges.okx import OkxPublic
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -65,9 +66,9 @@ def channel_keys(run: Running, name: str) -> set[str]:
 
 async def streaming(run: Running, name: str, channels: int, heartbeats: int = 0) -> FeedSnapshot:
     """The feed once every channel has carried data (and enough heartbeats have come)."""
-    await run.until(lambda: len(channel_keys(run, name)) == channels)
-    await run.until(lambda: run.engine.feed_snapshot(name).data_messages > 20)
-    await run.until(lambda: run.engine.feed_snapshot(name).heartbeats >= heartbeats)
+    await wait_until(lambda: len(channel_keys(run, name)) == channels)
+    await wait_until(lambda: run.engine.feed_snapshot(name).data_messages > 20)
+    await wait_until(lambda: run.engine.feed_snapshot(name).heartbeats >= heartbeats)
     return run.engine.feed_snapshot(name)
 
 
@@ -78,7 +79,7 @@ async def test_binance_spot_tracks_each_stream_with_event_time_and_trade_ids(
     feed = preset_feed("binance-spot", ["btcusdt"], url)
     assert feed.sequence == "data.t"  # one symbol: its trade ids are consecutive
     async with Running(feed) as run:
-        await run.until(lambda: run.engine.feed_snapshot("binance-spot").data_messages > 20)
+        await wait_until(lambda: run.engine.feed_snapshot("binance-spot").data_messages > 20)
         snap = run.engine.feed_snapshot("binance-spot")
         assert str(snap.state) == "live"
         assert channel_keys(run, "binance-spot") == {"btcusdt@trade"}
@@ -101,7 +102,7 @@ async def test_binance_spot_builds_the_combined_stream_url_from_symbols(sim: Sim
     url = sim.base_url + "/stream?" + default.url.partition("?")[2]
     feed = preset_feed("binance-spot", ["BTCUSDT", "ethusdt"], url)
     async with Running(feed) as run:
-        await run.until(lambda: len(channel_keys(run, "binance-spot")) == 2)
+        await wait_until(lambda: len(channel_keys(run, "binance-spot")) == 2)
         assert channel_keys(run, "binance-spot") == {"btcusdt@trade", "ethusdt@trade"}
         assert run.engine.feed_snapshot("binance-spot").heartbeats == 0
 
@@ -136,7 +137,7 @@ async def test_bybit_subscribes_pings_and_counts_pongs_as_heartbeats(sim: Simula
         }
         # Pings kept the server (which closes after 0.4 s without one) happy.
         # The server counts pings as they land: wait for them, then check.
-        await run.until(lambda: sim.stats("/bybit").app_pings >= 5)
+        await wait_until(lambda: sim.stats("/bybit").app_pings >= 5)
         assert sim.stats("/bybit").connections == 1
 
 
@@ -145,7 +146,7 @@ async def test_bybit_closes_when_the_preset_ping_is_overridden_away(sim: Simulat
     async with Running(feed) as run:
         await run.rec.wait_kind(EventKind.DISCONNECTED)
         # The server hung up for want of a ping, and the engine had to come back.
-        await run.until(lambda: sim.stats("/bybit").connections >= 2)
+        await wait_until(lambda: sim.stats("/bybit").connections >= 2)
         assert sim.stats("/bybit").app_pings == 0
 
 
@@ -162,7 +163,7 @@ async def test_okx_pings_with_text_and_tracks_instruments(sim: Simulator) -> Non
             "instId": "ETH-USDT",
         }
         # The server counts pings as they land: wait for them, then check.
-        await run.until(lambda: sim.stats("/okx").app_pings >= 5)
+        await wait_until(lambda: sim.stats("/okx").app_pings >= 5)
         assert sim.stats("/okx").connections == 1
 
 
@@ -197,7 +198,7 @@ async def test_coinbase_disconnects_a_feed_whose_subscribe_is_overridden_away(
     feed = replace(preset_feed("coinbase", ["BTC-USD"], sim.url("/coinbase")), subscribe=())
     async with Running(feed) as run:
         await run.rec.wait_kind(EventKind.DISCONNECTED)
-        await run.until(lambda: sim.stats("/coinbase").connections >= 2)
+        await wait_until(lambda: sim.stats("/coinbase").connections >= 2)
 
 
 async def test_kraken_v2_pings_and_counts_heartbeats_and_pongs(sim: Simulator) -> None:
@@ -213,7 +214,7 @@ async def test_kraken_v2_pings_and_counts_heartbeats_and_pongs(sim: Simulator) -
             "params": {"channel": "trade", "symbol": ["BTC/USD", "ETH/USD"], "snapshot": False},
         }
         # The server counts pings as they land: wait for them, then check.
-        await run.until(lambda: sim.stats("/kraken-v2").app_pings >= 5)
+        await wait_until(lambda: sim.stats("/kraken-v2").app_pings >= 5)
         assert sim.stats("/kraken-v2").connections == 1
 
 
@@ -221,7 +222,7 @@ async def test_deribit_answers_test_requests_and_stays_connected(sim: Simulator)
     feed = preset_feed("deribit", ["btc-perpetual", "ETH-PERPETUAL"], sim.url("/deribit"))
     async with Running(feed) as run:
         snap = await streaming(run, "deribit", 2, heartbeats=3)
-        await run.until(lambda: sim.stats("/deribit").replies >= 5)
+        await wait_until(lambda: sim.stats("/deribit").replies >= 5)
         assert channel_keys(run, "deribit") == {
             "trades.BTC-PERPETUAL.raw",
             "trades.ETH-PERPETUAL.raw",
@@ -245,7 +246,7 @@ async def test_deribit_closes_when_the_reply_rule_is_overridden_away(sim: Simula
     feed = replace(preset_feed("deribit", ["BTC-PERPETUAL"], sim.url("/deribit")), replies=())
     async with Running(feed) as run:
         await run.rec.wait_kind(EventKind.DISCONNECTED)
-        await run.until(lambda: sim.stats("/deribit").connections >= 2)
+        await wait_until(lambda: sim.stats("/deribit").connections >= 2)
         assert sim.stats("/deribit").replies == 0
 
 
@@ -285,7 +286,7 @@ async def test_kraken_v1_tracks_pairs_from_array_messages(sim: Simulator) -> Non
             "subscription": {"name": "trade"},
         }
         # The server counts pings as they land: wait for them, then check.
-        await run.until(lambda: sim.stats("/kraken").app_pings >= 5)
+        await wait_until(lambda: sim.stats("/kraken").app_pings >= 5)
         assert sim.stats("/kraken").connections == 1
 
 
@@ -312,4 +313,4 @@ async def test_coinbase_advanced_closes_without_the_heartbeats_subscription(
     feed = preset_feed("coinbase-advanced", ["BTC-USD"], sim.url("/advanced"))
     async with Running(replace(feed, subscribe=feed.subscribe[:1])) as run:
         await run.rec.wait_kind(EventKind.DISCONNECTED)
-        await run.until(lambda: sim.stats("/advanced").connections >= 2)
+        await wait_until(lambda: sim.stats("/advanced").connections >= 2)

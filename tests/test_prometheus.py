@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 import subprocess
-import time
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from feedwatch.demo.behaviours import Ticker
 from feedwatch.demo.simulator import Simulator
 from feedwatch.outputs.http.server import HealthServer
 from tests.live import Running, feed, free_port
+from tests.waiting import wait_until
 
 CONTRIB = Path(__file__).resolve().parent.parent / "contrib" / "prometheus"
 RULES = CONTRIB / "feedwatch-rules.yml"
@@ -88,7 +88,9 @@ async def test_a_real_scrape_passes_promtool_check_metrics(sim: Simulator) -> No
         server = HealthServer(run.engine, ServerConfig(host="127.0.0.1", port=0))
         await server.start()
         try:
-            await run.until(lambda: run.state("mux") == "live" and run.state("stalling") == "stale")
+            await wait_until(
+                lambda: run.state("mux") == "live" and run.state("stalling") == "stale"
+            )
             async with (
                 aiohttp.ClientSession() as session,
                 session.get(f"http://127.0.0.1:{server.port}/metrics") as response,
@@ -148,17 +150,20 @@ class Prometheus:
                 stderr=log,
             )
         try:
-            deadline = time.monotonic() + 20
-            while not await self._ready():
-                assert self.proc.returncode is None, f"prometheus exited: {self.log.read_text()}"
-                assert time.monotonic() < deadline, f"not ready: {self.log.read_text()}"
-                await asyncio.sleep(0.1)
+            await wait_until(
+                self._ready,
+                timeout=20,
+                interval=0.1,
+                message=lambda: f"Prometheus to be ready; its log:\n{self.log.read_text()}",
+            )
         except BaseException:
             await self.__aexit__()
             raise
         return self
 
     async def _ready(self) -> bool:
+        assert self.proc is not None
+        assert self.proc.returncode is None, f"prometheus exited: {self.log.read_text()}"
         try:
             async with (
                 aiohttp.ClientSession() as session,
@@ -191,23 +196,25 @@ class Prometheus:
     async def wait_for_alert(self, name: str, feed: str | None, timeout: float) -> list[dict]:
         """Every alert seen until ``name`` fires (for ``feed``), so callers check the rest."""
         seen: list[dict[str, Any]] = []
-        deadline = time.monotonic() + timeout
-        while True:
-            alerts = await self.alerts()
-            seen.extend(alerts)
-            for alert in alerts:
-                labels = alert["labels"]
-                if (
-                    labels["alertname"] == name
-                    and labels.get("feed") == feed
-                    and alert["state"] == "firing"
-                ):
-                    return seen
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"{name} did not fire in {timeout}s; alerts: {alerts}\n{self.log.read_text()}"
-                )
-            await asyncio.sleep(0.25)
+        latest: list[dict[str, Any]] = []
+
+        async def firing() -> bool:
+            latest[:] = await self.alerts()
+            seen.extend(latest)
+            return any(
+                alert["labels"]["alertname"] == name
+                and alert["labels"].get("feed") == feed
+                and alert["state"] == "firing"
+                for alert in latest
+            )
+
+        await wait_until(
+            firing,
+            timeout=timeout,
+            interval=0.25,
+            message=lambda: f"{name} to fire for {feed}; alerts: {latest}\n{self.log.read_text()}",
+        )
+        return seen
 
 
 @needs_prometheus
@@ -228,7 +235,9 @@ async def test_real_prometheus_fires_the_shipped_staleness_alert(
         server = HealthServer(run.engine, ServerConfig(host="127.0.0.1", port=0, token=TOKEN))
         await server.start()
         try:
-            await run.until(lambda: run.state("live") == "live" and run.state("stalling") == "live")
+            await wait_until(
+                lambda: run.state("live") == "live" and run.state("stalling") == "live"
+            )
             async with Prometheus(tmp_path, f"127.0.0.1:{server.port}", rules) as prometheus:
                 sim.stall("/stalling")  # heartbeats go on; only the data stops
                 seen = await prometheus.wait_for_alert("FeedwatchFeedStale", "stalling", 30)

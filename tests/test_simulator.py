@@ -6,7 +6,7 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from feedwatch.demo.simulator import (
     TestRequest,
     Ticker,
 )
+from tests.waiting import wait_until
 
 Message = str | bytes
 REPO = Path(__file__).resolve().parent.parent
@@ -66,12 +67,6 @@ async def recv_until_closed(ws: ClientConnection, timeout: float = 1.5) -> list[
                 received.append(await ws.recv())
         except ConnectionClosed:
             return received
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = 1.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 def is_data(message: Message) -> bool:
@@ -247,7 +242,7 @@ async def test_drop_closes_every_live_connection_with_the_given_code(sim: Simula
             await recv_until_closed(ws)
             assert ws.close_code == 1011
             assert ws.close_reason == "maintenance"
-    await eventually(lambda: sim.stats("/t").open_connections == 0)
+    await wait_until(lambda: sim.stats("/t").open_connections == 0)
 
 
 async def test_abrupt_drop_cuts_the_socket_without_a_close_frame(sim: Simulator) -> None:
@@ -285,8 +280,8 @@ async def test_closing_a_connection_cancels_its_tasks(sim: Simulator) -> None:
     async with connect(sim.url("/t")) as ws:
         await ws.send("sub")
         await collect(ws, 0.1)
-    await eventually(lambda: sim.stats("/t").open_connections == 0)
-    await eventually(lambda: len(asyncio.all_tasks()) == idle)
+    await wait_until(lambda: sim.stats("/t").open_connections == 0)
+    await wait_until(lambda: len(asyncio.all_tasks()) == idle)
 
 
 # Feeds that demand something from the client.
@@ -409,7 +404,7 @@ async def test_flood_is_fast_yet_leaves_the_event_loop_responsive(sim: Simulator
     stop.set()
     await ticker
     assert ticks >= 5
-    await eventually(lambda: sim.stats("/x").open_connections == 0)
+    await wait_until(lambda: sim.stats("/x").open_connections == 0)
 
 
 async def test_flood_stops_after_its_limit(sim: Simulator) -> None:

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from feedwatch.engine.events import EventKind
 from tests.live import Running, feed
+from tests.waiting import wait_until
 
 
 class Sse:
@@ -59,7 +60,7 @@ async def test_sse_events_are_data_comments_are_heartbeats_and_a_stall_goes_stal
     async with Running(feed("sse", sse.url, transport="sse", reconnect_on_stale=False)) as run:
         await run.rec.wait_kind(EventKind.CONNECTED)
         await sse.queue.put(b'id: 1\ndata: {"p": 1}\ndata: more\n\n')
-        await run.until(lambda: run.state("sse") == "live")
+        await wait_until(lambda: run.state("sse") == "live")
         for _ in range(8):
             await sse.queue.put(b": keep-alive\n\n")
             await asyncio.sleep(0.05)
@@ -73,11 +74,11 @@ async def test_sse_reconnects_with_last_event_id_after_the_servers_retry(sse: Ss
     async with Running(feed("sse", sse.url, transport="sse", stale_after=5.0)) as run:
         await run.rec.wait_kind(EventKind.CONNECTED)
         await sse.queue.put(b"retry: 400\nid: 41\ndata: a\n\nid: 42\ndata: b\n\n")
-        await run.until(lambda: run.engine.feed_snapshot("sse").messages == 2)
+        await wait_until(lambda: run.engine.feed_snapshot("sse").messages == 2)
         await sse.queue.put(None)  # the server ends the stream
         backoff = await run.rec.wait_kind(EventKind.RECONNECTING)
         assert backoff.fields["delay_seconds"] >= 0.4
-        await run.until(lambda: len(sse.last_ids) == 2)
+        await wait_until(lambda: len(sse.last_ids) == 2)
         assert sse.last_ids == [None, "42"]
 
 
@@ -128,7 +129,7 @@ async def test_a_polled_service_with_young_data_is_live_and_old_data_goes_stale(
     health: Health,
 ) -> None:
     async with Running(poll_feed(health)) as run:  # type: ignore[arg-type]
-        await run.until(lambda: run.state("svc") == "live")
+        await wait_until(lambda: run.state("svc") == "live")
         health.age = 1.5  # the service answers, but its own data is past stale_after
         stale = await run.rec.wait_kind(EventKind.STALE, timeout=3.0)
         assert stale.age_seconds is not None and stale.age_seconds >= 1.0
@@ -138,7 +139,7 @@ async def test_a_polled_service_with_young_data_is_live_and_old_data_goes_stale(
 
 async def test_a_failing_health_endpoint_is_a_failure_then_stale(health: Health) -> None:
     async with Running(poll_feed(health)) as run:  # type: ignore[arg-type]
-        await run.until(lambda: run.state("svc") == "live")
+        await wait_until(lambda: run.state("svc") == "live")
         health.status = 500
         error = await run.rec.wait(
             lambda e: e.kind is EventKind.ERROR and e.fields.get("status") == 500
@@ -170,7 +171,7 @@ async def test_a_log_file_is_live_while_it_grows_and_stale_when_it_stops(tmp_pat
     async with Running(config) as run:
         await run.rec.wait_kind(EventKind.CONNECTED)
         append(log, "one\ntwo\n")
-        await run.until(lambda: run.engine.feed_snapshot("log").messages == 2)
+        await wait_until(lambda: run.engine.feed_snapshot("log").messages == 2)
         assert run.state("log") == "live"
         await run.rec.wait_kind(EventKind.STALE)
         assert run.engine.feed_snapshot("log").messages == 2  # history was not replayed
@@ -184,7 +185,7 @@ async def test_a_log_file_is_followed_across_rotation(tmp_path: Path, rotation: 
     async with Running(config) as run:
         await run.rec.wait_kind(EventKind.CONNECTED)
         append(log, "before rotation\n")
-        await run.until(lambda: run.engine.feed_snapshot("log").messages == 1)
+        await wait_until(lambda: run.engine.feed_snapshot("log").messages == 1)
         if rotation == "rename":
             os.rename(log, tmp_path / "app.log.1")
             log.write_text("", encoding="utf-8")
@@ -192,6 +193,6 @@ async def test_a_log_file_is_followed_across_rotation(tmp_path: Path, rotation: 
             log.write_text("", encoding="utf-8")  # truncate in place
         await asyncio.sleep(0.3)
         append(log, "after rotation\n")
-        await run.until(lambda: run.engine.feed_snapshot("log").messages == 2)
+        await wait_until(lambda: run.engine.feed_snapshot("log").messages == 2)
         raw = run.engine.worker("log").monitor.recent_raw[-1][1]
         assert raw == b"after rotation"

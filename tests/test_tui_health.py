@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 
 from feedwatch.config.model import Config, ServerConfig
@@ -11,6 +9,7 @@ from feedwatch.demo.behaviours import Ticker
 from feedwatch.demo.simulator import Simulator
 from feedwatch.tui.factory import build_app
 from tests.live import feed, free_port
+from tests.waiting import wait_until
 
 
 async def test_the_dashboard_serves_health_and_metrics() -> None:
@@ -22,11 +21,8 @@ async def test_the_dashboard_serves_health_and_metrics() -> None:
             server=ServerConfig(host="127.0.0.1", port=port),
         )
         app = build_app(config, refresh_hz=10)
-        async with app.run_test(size=(120, 30)) as pilot, aiohttp.ClientSession() as http:
-            deadline = asyncio.get_running_loop().time() + 5
-            while str(app.view.feed_snapshot("alpha").state) != "live":
-                assert asyncio.get_running_loop().time() < deadline
-                await pilot.pause(0.05)
+        async with app.run_test(size=(120, 30)), aiohttp.ClientSession() as http:
+            await wait_until(lambda: str(app.view.feed_snapshot("alpha").state) == "live")
             async with http.get(f"http://127.0.0.1:{port}/health") as response:
                 assert response.status == 200
                 body = await response.json()

@@ -16,7 +16,6 @@ from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, EventKind
 from feedwatch.tui.app import FeedwatchApp
-from feedwatch.tui.factory import build_app
 from feedwatch.tui.history_view import HistoryView, backlog
 from feedwatch.tui.screens.detail import DetailScreen
 from feedwatch.tui.widgets.cells import format_uptime
@@ -24,7 +23,7 @@ from feedwatch.tui.widgets.event_log import LogMark
 from feedwatch.tui.widgets.feed_rows import COLUMNS, WITHOUT_HISTORY, fit_columns
 from feedwatch.tui.widgets.state_timeline import StateTimeline
 from tests.tui_history import DAY, HOUR, ScriptedHistory, week_of_history
-from tests.tui_scenario import FEEDS, scripted_engine
+from tests.tui_scenario import FEEDS, app_for, scripted_app, scripted_engine
 
 
 class Dashboard:
@@ -35,9 +34,7 @@ class Dashboard:
         self.history = (
             week_of_history(self.engine, self.clock, **kw) if history is None else history
         )
-        self.app = build_app(
-            Config(feeds=FEEDS), engine=self.engine, start_engine=False, history=self.history
-        )
+        self.app = app_for(self.engine, FEEDS, self.history)
 
 
 def log_lines(app: FeedwatchApp) -> list[str]:
@@ -236,8 +233,7 @@ async def test_the_detail_screen_shows_uptime_incidents_and_states() -> None:
 
 
 async def test_the_detail_screen_without_history_says_it_is_off() -> None:
-    engine, _ = scripted_engine()
-    app = build_app(Config(feeds=FEEDS), engine=engine, start_engine=False)
+    app = scripted_app()
     async with app.run_test(size=(120, 48)) as pilot:
         await pilot.pause()
         await pilot.press("enter")
@@ -299,7 +295,7 @@ async def test_a_real_history_file_behind_the_dashboard(tmp_path: Path) -> None:
         monitor.on_data(10, None, b"{}")
         clock.advance(5.0)
         store.flush()
-        app = build_app(Config(feeds=(feed,)), engine=engine, start_engine=False, history=store)
+        app = app_for(engine, (feed,), store)
         async with app.run_test(size=(160, 30)) as pilot:
             await pilot.pause()
             lines = log_lines(app)

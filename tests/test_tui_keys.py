@@ -1,28 +1,39 @@
-"""Every key of the dashboard, pressed through Textual's pilot against a real engine
-watching real local servers: each test asserts the engine (or the server) saw it."""
+"""Every key of the dashboard, pressed through Textual's pilot.
+
+Keys that act on a connection (r, R, p) run against a real engine watching real local
+servers, and each test asserts the server saw it. The other keys act on the screen or on
+the engine's state, so they run on the scripted engine on a fake clock that the snapshot
+tests use (tests/tui_scenario.py): each test asserts what the user would see, and time
+moves only when the test moves it.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
 from feedwatch.config.loader import load_config
 from feedwatch.config.model import Config
 from feedwatch.demo.behaviours import Ticker
 from feedwatch.demo.simulator import Simulator
+from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.events import EventKind
 from feedwatch.tui.app import FeedwatchApp
 from feedwatch.tui.factory import build_app
+from feedwatch.tui.screens.detail import DetailScreen
 from feedwatch.tui.screens.help import HelpScreen
 from feedwatch.tui.screens.threshold import ThresholdDialog
 from tests.live import feed
+from tests.tui_scenario import scripted_app
+from tests.waiting import wait_until
 
 SIZE = (120, 30)
+
+# -- keys that act on a connection: a real engine, real local servers ----------------
 
 
 @pytest.fixture
@@ -33,42 +44,18 @@ async def sim() -> AsyncIterator[Simulator]:
         yield simulator
 
 
-def make_app(sim: Simulator, **kwargs: object) -> FeedwatchApp:
+def make_app(sim: Simulator) -> FeedwatchApp:
     config = Config(
         feeds=(
             feed("alpha", sim.url("/alpha"), stale_after=2.0),
             feed("beta", sim.url("/beta"), stale_after=4.0),
         )
     )
-    return build_app(config, refresh_hz=20, **kwargs)  # type: ignore[arg-type]
-
-
-async def wait_for(check: object, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():  # type: ignore[operator]
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+    return build_app(config, refresh_hz=20)
 
 
 async def live(app: FeedwatchApp) -> None:
-    await wait_for(lambda: all(str(s.state) == "live" for s in app.view.snapshot()))
-
-
-async def test_down_up_j_k_move_the_selection(sim: Simulator) -> None:
-    app = make_app(sim)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert app.table.selected_feed == "alpha"
-        await pilot.press("down")
-        assert app.table.selected_feed == "beta"
-        await pilot.press("up")
-        assert app.table.selected_feed == "alpha"
-        await pilot.press("j")
-        assert app.table.selected_feed == "beta"
-        await pilot.press("k")
-        assert app.table.selected_feed == "alpha"
+    await wait_until(lambda: all(str(s.state) == "live" for s in app.view.snapshot()))
 
 
 async def test_r_reconnects_the_selected_feed(sim: Simulator) -> None:
@@ -76,7 +63,7 @@ async def test_r_reconnects_the_selected_feed(sim: Simulator) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await live(app)
         await pilot.press("down", "r")
-        await wait_for(lambda: sim.stats("/beta").connections == 2)
+        await wait_until(lambda: sim.stats("/beta").connections == 2)
         assert sim.stats("/alpha").connections == 1
         assert app.view.feed_snapshot("beta").reconnects == 1
 
@@ -86,32 +73,88 @@ async def test_shift_r_reconnects_every_feed(sim: Simulator) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await live(app)
         await pilot.press("R")
-        await wait_for(
+        await wait_until(
             lambda: sim.stats("/alpha").connections == 2 and sim.stats("/beta").connections == 2
         )
 
 
-async def test_plus_and_minus_step_the_threshold_live(sim: Simulator) -> None:
+async def test_p_pauses_and_resumes_the_selected_feed(sim: Simulator) -> None:
     app = make_app(sim)
     async with app.run_test(size=SIZE) as pilot:
+        await live(app)
+        await pilot.press("p")
+        assert str(app.view.feed_snapshot("alpha").state) == "paused"
+        await wait_until(lambda: sim.stats("/alpha").open_connections == 0)
+        await pilot.press("p")
+        await wait_until(lambda: str(app.view.feed_snapshot("alpha").state) == "live")
+        assert sim.stats("/alpha").connections == 2
+
+
+# -- every other key: the scripted engine on a fake clock ---------------------------
+# Its rows: binance-btcusdt (live, 5s), coinbase-eth (stale, 30s), okx-multiplex (live)
+# with channels btc, eth and sol (stale), kraken-book (backoff), bybit-linear (storm),
+# greenhouse-iot (paused), deribit-perp (connecting).
+
+
+def state_shown(app: FeedwatchApp, feed: str) -> str:
+    """The State cell of a feed's row, as drawn."""
+    return app.table.cell_text(app.table.row_keys.index(feed), "state")
+
+
+def palette_options(app: FeedwatchApp) -> list[str]:
+    """The command palette's results, by their first line."""
+    results = app.screen.query_one(CommandList)
+    prompts = (results.get_option_at_index(i).prompt for i in range(results.option_count))
+    return [str(prompt).splitlines()[0] for prompt in prompts]
+
+
+async def test_down_up_j_k_move_the_selection() -> None:
+    app = scripted_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.table.selected_feed == "binance-btcusdt"
+        await pilot.press("down")
+        assert app.table.selected_feed == "coinbase-eth"
+        await pilot.press("up")
+        assert app.table.selected_feed == "binance-btcusdt"
+        await pilot.press("j")
+        assert app.table.selected_feed == "coinbase-eth"
+        await pilot.press("k")
+        assert app.table.selected_feed == "binance-btcusdt"
+
+
+async def test_plus_and_minus_step_the_threshold_live() -> None:
+    app = scripted_app()
+    clock = app.view.clock
+    assert isinstance(clock, FakeClock)
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("plus")
-        assert app.view.feed_snapshot("alpha").stale_after == 2.5
+        assert app.view.feed_snapshot("binance-btcusdt").stale_after == 6.25
         await pilot.press("minus", "minus")
-        assert app.view.feed_snapshot("alpha").stale_after == pytest.approx(1.6)
+        assert app.view.feed_snapshot("binance-btcusdt").stale_after == pytest.approx(4.0)
         changes = [e for e in app.view.recent_events() if e.kind is EventKind.THRESHOLD_CHANGED]
-        assert [e.fields["new_seconds"] for e in changes] == [2.5, 2.0, 1.6]
-        assert app.changed_thresholds == {"alpha": 1.6}
+        assert [e.fields["new_seconds"] for e in changes] == [6.25, 5.0, 4.0]
+        assert app.changed_thresholds == {"binance-btcusdt": 4.0}
+        # Live: the deadline moved with the threshold, so 4 s of silence is stale now.
+        age = app.view.feed_snapshot("binance-btcusdt").last_data_age
+        assert age is not None
+        clock.advance(4.0 - age - 0.01)
+        app.tick()
+        assert state_shown(app, "binance-btcusdt") == "● live"
+        clock.advance(0.02)
+        app.tick()
+        assert state_shown(app, "binance-btcusdt") == "✖ stale"
 
 
-async def test_t_sets_an_exact_threshold_and_rejects_nonsense(sim: Simulator) -> None:
-    app = make_app(sim)
+async def test_t_sets_an_exact_threshold_and_rejects_nonsense() -> None:
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("down", "t")
         await pilot.pause()
         assert isinstance(app.screen, ThresholdDialog)
         box = app.screen.query_one(Input)
-        assert box.value == "4s"  # starts from the current threshold
+        assert box.value == "30s"  # starts from the current threshold
         box.value = ""
         await pilot.press(*"soon", "enter")
         await pilot.pause()
@@ -122,115 +165,103 @@ async def test_t_sets_an_exact_threshold_and_rejects_nonsense(sim: Simulator) ->
         await pilot.press(*"90s", "enter")
         await pilot.pause()
         assert not isinstance(app.screen, ThresholdDialog)
-        assert app.view.feed_snapshot("beta").stale_after == 90.0
+        assert app.view.feed_snapshot("coinbase-eth").stale_after == 90.0
 
 
-async def test_escape_cancels_the_threshold_dialog(sim: Simulator) -> None:
-    app = make_app(sim)
+async def test_escape_cancels_the_threshold_dialog() -> None:
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ThresholdDialog)
-        assert app.view.feed_snapshot("alpha").stale_after == 2.0
+        assert app.view.feed_snapshot("binance-btcusdt").stale_after == 5.0
 
 
-async def test_ctrl_s_writes_changed_thresholds_keeping_comments(
-    sim: Simulator, tmp_path: Path
-) -> None:
+async def test_ctrl_s_writes_changed_thresholds_keeping_comments(tmp_path: Path) -> None:
     path = tmp_path / "feedwatch.toml"
     path.write_text(
         "# my feeds\n"
         "[[feeds]]\n"
         'name = "alpha"  # the main one\n'
-        f'url = "{sim.url("/alpha")}"\n'
+        'url = "wss://example.invalid/alpha"\n'
         'stale_after = "2s"  # tuned by hand\n'
     )
-    app = build_app(load_config(path), refresh_hz=20)
+    app = build_app(load_config(path), clock=FakeClock(), start_engine=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("plus", "ctrl+s")
-        await wait_for(lambda: not app.changed_thresholds)
+        await wait_until(lambda: not app.changed_thresholds, message="the thresholds saved")
     text = path.read_text()
     assert 'stale_after = "2.5s"  # tuned by hand' in text
     assert text.startswith("# my feeds\n")
     assert load_config(path).feeds[0].stale_after == 2.5
 
 
-async def test_p_pauses_and_resumes_the_selected_feed(sim: Simulator) -> None:
-    app = make_app(sim)
-    async with app.run_test(size=SIZE) as pilot:
-        await live(app)
-        await pilot.press("p")
-        assert str(app.view.feed_snapshot("alpha").state) == "paused"
-        await wait_for(lambda: sim.stats("/alpha").open_connections == 0)
-        await pilot.press("p")
-        await wait_for(lambda: str(app.view.feed_snapshot("alpha").state) == "live")
-        assert sim.stats("/alpha").connections == 2
-
-
-async def test_enter_opens_details_and_escape_goes_back(sim: Simulator) -> None:
-    app = make_app(sim)
+async def test_enter_opens_details_and_escape_goes_back() -> None:
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("down", "enter")
         await pilot.pause()
-        assert type(app.screen).__name__ == "DetailScreen"
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.feed_name == "coinbase-eth"
         await pilot.press("escape")
         await pilot.pause()
-        assert type(app.screen).__name__ != "DetailScreen"
+        assert not isinstance(app.screen, DetailScreen)
 
 
-async def test_slash_filters_feeds_by_name(sim: Simulator) -> None:
-    app = make_app(sim)
+async def test_slash_filters_feeds_by_name() -> None:
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("slash", *"bet")
+        await pilot.press("slash", *"kraken")
         await pilot.pause()
-        assert app.table.row_count == 1
-        assert app.table.selected_feed == "beta"
+        assert app.table.row_keys == ["kraken-book"]
+        assert app.table.selected_feed == "kraken-book"
         await pilot.press("escape")
         await pilot.pause()
-        assert app.table.row_count == 2
+        assert app.table.row_count == 10  # seven feeds and okx-multiplex's three channels
 
 
-async def test_s_cycles_the_sort(sim: Simulator) -> None:
-    app = make_app(sim)
+async def test_s_cycles_the_sort() -> None:
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
-        await live(app)
-        app.runtime.engine.pause("alpha")
-        await pilot.press("s")  # by state: paused feeds last
+        await pilot.press("s")  # by state: worst first, paused feeds last
         await pilot.pause()
         assert str(app.table.sort_mode) == "state"
-        assert app.table.row_keys == ["beta", "alpha"]
+        keys = app.table.row_keys
+        assert keys.index("coinbase-eth") < keys.index("binance-btcusdt")
+        assert keys[-1] == "greenhouse-iot"
         await pilot.press("s", "s")
         assert str(app.table.sort_mode) == "config order"
 
 
-async def test_l_toggles_the_log_and_f_makes_it_follow_the_selection(sim: Simulator) -> None:
-    app = make_app(sim)
+async def test_l_toggles_the_log_and_f_makes_it_follow_the_selection() -> None:
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
-        await live(app)
+        await pilot.pause()
         assert app.event_log.display
         await pilot.press("l")
         await pilot.pause()
         assert not app.event_log.display
         await pilot.press("l", "down", "f")
         await pilot.pause()
-        assert app.event_log.follow == "beta"
+        assert app.event_log.follow == "coinbase-eth"
         lines = "\n".join(line.text for line in app.event_log.lines)
-        assert "beta: connected" in lines
-        assert "alpha" not in lines
+        assert "coinbase-eth: connected" in lines
+        assert "coinbase-eth: stale" in lines
+        assert "binance-btcusdt" not in lines
 
 
-async def test_shift_t_opens_the_theme_picker(sim: Simulator) -> None:
-    app = make_app(sim)
+async def test_shift_t_opens_the_theme_picker() -> None:
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("T")
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
 
 
-async def test_question_mark_shows_every_key(sim: Simulator) -> None:
-    app = make_app(sim)
+async def test_question_mark_shows_every_key() -> None:
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
@@ -244,21 +275,27 @@ async def test_question_mark_shows_every_key(sim: Simulator) -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_q_quits(sim: Simulator) -> None:
-    app = make_app(sim)
+async def test_q_quits() -> None:
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code in (0, None)
 
 
-async def test_the_palette_offers_per_feed_commands(sim: Simulator) -> None:
-    app = make_app(sim)
+async def test_the_palette_offers_per_feed_commands() -> None:
+    app = scripted_app()
     async with app.run_test(size=SIZE) as pilot:
-        await live(app)
-        await pilot.press("ctrl+p")
+        await pilot.press("ctrl+p", *"coinbase-eth")
+        wanted = ["Reconnect coinbase-eth", "Pause or resume coinbase-eth",
+                  "Show details of coinbase-eth", "Set threshold of coinbase-eth"]  # fmt: skip
+        options = await wait_until(
+            lambda: set(wanted) <= set(palette_options(app)) and palette_options(app),
+            message=lambda: f"the four actions on coinbase-eth; offered {palette_options(app)}",
+        )
+        # Choosing one acts on that feed: its row shows the new state.
+        steps = options.index("Pause or resume coinbase-eth")
+        await pilot.press(*["down"] * steps, "enter")
         await pilot.pause()
-        await pilot.press(*"reconnect beta")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await wait_for(lambda: sim.stats("/beta").connections == 2)
+        assert not isinstance(app.screen, CommandPalette)
+        assert state_shown(app, "coinbase-eth") == "‖ paused"

@@ -6,10 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.waiting import wait_until_blocking
 
 DEMO_FEEDS = ("ticker", "iot-sensor", "silent-staller", "heartbeat-only", "multiplex",
               "needs-app-ping", "flapper")  # fmt: skip
@@ -26,15 +28,19 @@ def screen(socket: str, session: str) -> str:
     ).stdout  # fmt: skip
 
 
-def wait_for(socket: str, session: str, check: object, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    while True:
+def wait_for(socket: str, session: str, check: Callable[[str], bool], timeout: float = 30.0) -> str:
+    """The first screen that ``check`` accepts."""
+
+    def matching() -> str | None:
         text = screen(socket, session)
-        if check(text):  # type: ignore[operator]
-            return text
-        if time.monotonic() > deadline:
-            raise AssertionError(f"screen never matched; last screen:\n{text}")
-        time.sleep(0.2)
+        return text if check(text) else None
+
+    return wait_until_blocking(
+        matching,
+        timeout,
+        interval=0.2,
+        message=lambda: f"the screen to match; last screen:\n{screen(socket, session)}",
+    )
 
 
 def test_console_script_shows_every_demo_feed_and_quits_on_q(tmp_path: Path) -> None:

@@ -1,13 +1,15 @@
 """A scripted engine on a fake clock: every state the dashboard must show, no network.
 
-Snapshot tests build the app from this through the same factory as the CLI, so
-what they capture is deterministic: fixed clock, fixed events, nothing random.
+Snapshot and key tests build the app from this through the same factory as the CLI
+(``app_for``, ``scripted_app``), so what they see is deterministic: fixed clock, fixed
+events, nothing random, and time moves only when a test advances the clock.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import replace
+from typing import Any
 
 from feedwatch.config.model import (
     BackoffSpec,
@@ -20,6 +22,8 @@ from feedwatch.config.model import (
 from feedwatch.config.schedule_reader import parse_clock, parse_days
 from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.engine import Engine
+from feedwatch.tui.app import FeedwatchApp
+from feedwatch.tui.factory import build_app
 
 # 2023-11-14 22:13:20 UTC plus the fake clock's start: a fixed wall time.
 WALL_OFFSET = 1_700_000_000.0
@@ -139,3 +143,20 @@ def quiet_engine() -> tuple[Engine, FakeClock]:
         if step % 3 == 0 and step < 300:
             mon["kraken-book"].on_data(300, None, b'{"book":[]}')
     return engine, clock
+
+
+def app_for(engine: Engine, feeds: tuple[FeedConfig, ...], history: Any = None) -> FeedwatchApp:
+    """The app the CLI would build, over a scripted engine that is not started."""
+    return build_app(
+        Config(feeds=feeds),
+        engine=engine,
+        start_engine=False,
+        source="config: /home/trader/.config/feedwatch/config.toml",
+        history=history,
+    )
+
+
+def scripted_app() -> FeedwatchApp:
+    """The dashboard over ``scripted_engine``; its clock is ``app.view.clock``."""
+    engine, _ = scripted_engine()
+    return app_for(engine, FEEDS)
