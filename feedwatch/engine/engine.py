@@ -181,6 +181,8 @@ class Engine:
                 for t, raw in m.recent_raw
             ),
             events=tuple(m.events),
+            advice=m.watch.advice(now),
+            channel_advice=tuple((c.key or "", c.advice(now)) for c in m.channels.values()),
         )
 
     @staticmethod
