@@ -13,6 +13,7 @@ from feedwatch.config.model import Config, FeedConfig, MatcherSpec
 from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import EventKind
+from feedwatch.tui.screens.confirm_threshold import ConfirmThreshold
 from feedwatch.tui.screens.detail import DetailScreen
 from feedwatch.tui.screens.detail_text import event_lines
 from tests.fake_feed import FakeFeed
@@ -109,12 +110,39 @@ async def test_suggests_four_times_p99_of_ten_minutes_of_normal_gaps(feeds: Feed
         assert "Gap p99      0.250s" in text_of(app, "#stats")
 
 
-async def test_apply_key_sets_the_engines_threshold(feeds: Feeds) -> None:
+async def test_apply_suggestion_asks_for_confirmation(feeds: Feeds) -> None:
+    feeds.steady(2501)
+    app = DetailApp(feeds)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        for cancel in ("escape", "n"):
+            await pilot.press("a")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmThreshold)
+            assert str(app.screen.query_one("#confirm-change", Static).render()) == "30s → 1s"
+            assert "Enter or y to apply, Esc or n to cancel" in str(
+                app.screen.query_one("#confirm-hint", Static).render()
+            )
+            assert feeds.engine.feed_snapshot(FEED.name).stale_after == 30.0  # not yet
+            await pilot.press(cancel)
+            await pilot.pause()
+            assert isinstance(app.screen, DetailScreen)
+            assert feeds.engine.feed_snapshot(FEED.name).stale_after == 30.0
+        assert not app._notifications and not app.applied
+        await pilot.press("a", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert feeds.engine.feed_snapshot(FEED.name).stale_after == 1.0
+
+
+async def test_apply_key_sets_the_engines_threshold_once_confirmed(feeds: Feeds) -> None:
     feeds.steady(2501)
     app = DetailApp(feeds)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")
         await pilot.pause()
         assert feeds.engine.feed_snapshot(FEED.name).stale_after == 1.0
         changed = [e for e in feeds.monitor.events if e.kind is EventKind.THRESHOLD_CHANGED]
@@ -188,6 +216,12 @@ def test_detail_screen_snapshot(snap_compare: Any) -> None:
     feeds = Feeds()
     feeds.scripted()
     assert snap_compare(DetailApp(feeds), terminal_size=(100, 40))
+
+
+def test_confirmation_dialog_snapshot(snap_compare: Any) -> None:
+    feeds = Feeds()
+    feeds.steady(2501)
+    assert snap_compare(DetailApp(feeds), terminal_size=(100, 40), press=["a"])
 
 
 async def test_each_channel_shows_a_suggestion_from_its_own_gaps() -> None:

@@ -1,10 +1,11 @@
 """One feed up close: its gaps charted against the threshold, the facts behind its state,
 and a threshold suggested from its own normal gaps (and each channel's from its own),
-which one key applies.
+which one key offers to apply.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -21,6 +22,7 @@ from feedwatch.engine.engine import Engine
 from feedwatch.engine.snapshot import FeedDetail
 from feedwatch.engine.suggest import Advice, Suggestion, left_out_text
 from feedwatch.tui.history_view import FeedHistory, HistoryView
+from feedwatch.tui.screens.confirm_threshold import ConfirmThreshold
 from feedwatch.tui.screens.detail_text import (
     channel_advice_lines,
     connection_facts,
@@ -65,7 +67,7 @@ class DetailScreen(Screen[None]):
             "Apply suggested threshold",
             id=APPLY_ID,
             tooltip="Set this feed's stale_after to the suggested value "
-            "(4 x p99 of its normal gaps)",
+            "(4 x p99 of its normal gaps), after asking",
         ),
     ]
 
@@ -261,7 +263,7 @@ class DetailScreen(Screen[None]):
         self.dismiss()
 
     def action_apply_suggestion(self) -> None:
-        """Adopt the suggested threshold live, so the user acts on the evidence on screen."""
+        """Offer the suggested threshold, old -> new, so the user acts on the evidence shown."""
         self.sample()
         suggestion = self.suggestion
         if suggestion is None:
@@ -278,6 +280,15 @@ class DetailScreen(Screen[None]):
                 title="No change",
                 markup=False,
             )
+            return
+        dialog = ConfirmThreshold(
+            self.feed_name, suggestion.current, suggestion.seconds, suggestion.rule
+        )
+        self.app.push_screen(dialog, partial(self._answered, suggestion))
+
+    def _answered(self, suggestion: Suggestion, apply: bool | None) -> None:
+        """The confirmation came back: apply what it showed, or leave the threshold be."""
+        if not apply:
             return
         self.engine.set_stale_after(self.feed_name, suggestion.seconds)
         self.post_message(self.ThresholdApplied(self.feed_name, suggestion.seconds))
