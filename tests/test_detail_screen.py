@@ -13,8 +13,10 @@ from feedwatch.config.model import Config, FeedConfig, MatcherSpec
 from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import EventKind
+from feedwatch.tui.screens.confirm_threshold import ConfirmThreshold
 from feedwatch.tui.screens.detail import DetailScreen
 from feedwatch.tui.screens.detail_text import event_lines
+from tests.fake_feed import FakeFeed
 
 FEED = FeedConfig(
     name="btc-trades",
@@ -68,14 +70,17 @@ class Feeds:
 class DetailApp(App[None]):
     """The smallest app that shows the detail screen, as the dashboard will."""
 
-    def __init__(self, feeds: Feeds, refresh_interval: float = 0.05) -> None:
+    def __init__(
+        self, feeds: Feeds | FakeFeed, refresh_interval: float = 0.05, feed: str = FEED.name
+    ) -> None:
         super().__init__()
         self.feeds = feeds
+        self.feed = feed
         self.refresh_interval = refresh_interval
         self.applied: list[tuple[str, float]] = []
 
     def on_mount(self) -> None:
-        self.push_screen(DetailScreen(self.feeds.engine, FEED.name, self.refresh_interval))
+        self.push_screen(DetailScreen(self.feeds.engine, self.feed, self.refresh_interval))
 
     def on_detail_screen_threshold_applied(self, message: DetailScreen.ThresholdApplied) -> None:
         self.applied.append((message.feed, message.seconds))
@@ -90,24 +95,54 @@ def feeds() -> Feeds:
     return Feeds()
 
 
-async def test_suggests_four_times_p99_after_a_hundred_even_gaps(feeds: Feeds) -> None:
-    feeds.steady(101)  # 100 gaps of 0.25 s: p99 = 0.25 s, so 4 x p99 = 1 s
+async def test_suggests_four_times_p99_of_ten_minutes_of_normal_gaps(feeds: Feeds) -> None:
+    feeds.steady(2501)  # 2,500 gaps of 0.25 s: p99 0.256 s (to within a bin), 4 x p99 = 1 s
     app = DetailApp(feeds)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         shown = text_of(app, "#suggestion")
         assert "Suggested stale_after: 1s" in shown
         assert "(now 30s)" in shown
-        assert "4 × p99 gap (0.25s) = 1s → 1s; the field's rule is 3–5 × p99" in shown  # noqa: RUF001
+        assert (
+            "4 × p99 of 2,500 gaps over 10m 25s (0.256s) = 1.02s → 1s; "  # noqa: RUF001
+            "the field's rule is 3–5 × p99"  # noqa: RUF001
+        ) in shown
         assert "Gap p99      0.250s" in text_of(app, "#stats")
 
 
-async def test_apply_key_sets_the_engines_threshold(feeds: Feeds) -> None:
-    feeds.steady(101)
+async def test_apply_suggestion_asks_for_confirmation(feeds: Feeds) -> None:
+    feeds.steady(2501)
+    app = DetailApp(feeds)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        for cancel in ("escape", "n"):
+            await pilot.press("a")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmThreshold)
+            assert str(app.screen.query_one("#confirm-change", Static).render()) == "30s → 1s"
+            assert "Enter or y to apply, Esc or n to cancel" in str(
+                app.screen.query_one("#confirm-hint", Static).render()
+            )
+            assert feeds.engine.feed_snapshot(FEED.name).stale_after == 30.0  # not yet
+            await pilot.press(cancel)
+            await pilot.pause()
+            assert isinstance(app.screen, DetailScreen)
+            assert feeds.engine.feed_snapshot(FEED.name).stale_after == 30.0
+        assert not app._notifications and not app.applied
+        await pilot.press("a", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert feeds.engine.feed_snapshot(FEED.name).stale_after == 1.0
+
+
+async def test_apply_key_sets_the_engines_threshold_once_confirmed(feeds: Feeds) -> None:
+    feeds.steady(2501)
     app = DetailApp(feeds)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")
         await pilot.pause()
         assert feeds.engine.feed_snapshot(FEED.name).stale_after == 1.0
         changed = [e for e in feeds.monitor.events if e.kind is EventKind.THRESHOLD_CHANGED]
@@ -121,12 +156,12 @@ async def test_apply_key_sets_the_engines_threshold(feeds: Feeds) -> None:
 
 
 async def test_no_suggestion_from_too_few_gaps(feeds: Feeds) -> None:
-    feeds.steady(6)  # 5 gaps
+    feeds.steady(6)  # 5 gaps over a second
     app = DetailApp(feeds)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         shown = text_of(app, "#suggestion")
-        assert "No suggested threshold yet: need at least 20 gaps (have 5)" in shown
+        assert "No suggested threshold: need 200 normal gaps over 10m (have 5 over 1s)" in shown
         await pilot.press("a")
         await pilot.pause()
         assert feeds.engine.feed_snapshot(FEED.name).stale_after == 30.0
@@ -156,8 +191,8 @@ async def test_screen_follows_the_feed_without_reopening(feeds: Feeds) -> None:
     app = DetailApp(feeds, refresh_interval=0.01)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        assert "need at least 20 gaps (have 4)" in text_of(app, "#suggestion")
-        feeds.steady(40)
+        assert "need 200 normal gaps over 10m (have 4 over 1s)" in text_of(app, "#suggestion")
+        feeds.steady(2500)
         feeds.clock.advance(31)  # past stale_after: the feed goes stale
         await pilot.pause(0.1)
         assert "Suggested stale_after: 1s" in text_of(app, "#suggestion")
@@ -181,6 +216,39 @@ def test_detail_screen_snapshot(snap_compare: Any) -> None:
     feeds = Feeds()
     feeds.scripted()
     assert snap_compare(DetailApp(feeds), terminal_size=(100, 40))
+
+
+def test_confirmation_dialog_snapshot(snap_compare: Any) -> None:
+    feeds = Feeds()
+    feeds.steady(2501)
+    assert snap_compare(DetailApp(feeds), terminal_size=(100, 40), press=["a"])
+
+
+async def test_each_channel_shows_a_suggestion_from_its_own_gaps() -> None:
+    ticker = FakeFeed(stale_after=30.0, channel_key="arg.channel", channels=("btc", "eth", "sol"))
+    for second in range(15 * 60):  # btc ten times a second, eth every 2 s, sol twice
+        ticker.every(0.1, 10, "btc")
+        if second % 2 == 0:
+            ticker.message("eth")
+        if second in (10, 20):
+            ticker.message("sol")
+    app = DetailApp(ticker, feed="ticker")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        lines = text_of(app, "#channels").splitlines()
+        assert lines == [
+            "btc  0.500s (now 30s) · 4 × p99 of 8,999 gaps over 14m 59s",  # noqa: RUF001
+            "eth  10s (now 30s) · 4 × p99 of 449 gaps over 14m 57s",  # noqa: RUF001
+            "sol  none: need 200 normal gaps over 10m (have 1 over 10s)",
+        ]
+
+
+async def test_a_feed_without_channels_shows_no_channel_panel(feeds: Feeds) -> None:
+    feeds.steady(5)
+    app = DetailApp(feeds)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query_one("#channels").display
 
 
 def test_events_are_coloured_by_severity(feeds: Feeds) -> None:

@@ -14,7 +14,8 @@ from textual.widgets import Static
 from feedwatch.config.model import Config, FeedConfig, HistoryConfig, ScheduleWindow
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import EventKind
-from feedwatch.engine.learned import MIN_GAPS, GapHistogram, GapProfile, bin_of
+from feedwatch.engine.gap_histogram import GapHistogram, bin_of
+from feedwatch.engine.learned import MIN_GAPS, GapProfile
 from feedwatch.engine.liveness import FeedMonitor
 from feedwatch.engine.stats import percentile
 from feedwatch.engine.suggest import suggest_threshold

@@ -73,6 +73,11 @@ def test_detail_screen(snap_compare: SnapCompare) -> None:
     assert snap_compare(scripted_app(), terminal_size=(120, 48), press=["enter"])
 
 
+def test_detail_screen_lists_each_channels_suggestion(snap_compare: SnapCompare) -> None:
+    # okx-multiplex (third row): three channels, each judged on its own gaps.
+    assert snap_compare(scripted_app(), terminal_size=(120, 60), press=["down", "down", "enter"])
+
+
 def test_main_screen_with_uptime_at_160x48(snap_compare: SnapCompare) -> None:
     assert snap_compare(app_with_history(), terminal_size=(160, 48))
 

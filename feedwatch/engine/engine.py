@@ -190,6 +190,8 @@ class Engine:
                 for t, raw in m.recent_raw
             ),
             events=tuple(e for e in m.events if not restates(e)),
+            advice=m.watch.advice(now),
+            channel_advice=tuple((c.key or "", c.advice(now)) for c in m.channels.values()),
         )
 
     def _feed_snapshot(self, worker: FeedWorker, now: float, wall: float) -> FeedSnapshot:

@@ -1,6 +1,6 @@
 """stale_after = "auto": a threshold learned from the feed's own gaps, per hour of the week.
 
-Each data gap lands in a fixed log-scale histogram (a counter per bin), so learning
+Each data gap lands in a fixed log-scale histogram (``gap_histogram``), so learning
 costs one logarithm and two increments per message and the memory is bounded: 192
 bins per hour of the week (168 of them) plus one for the whole feed. The p99 is read
 from the bins (to within one bin, about 9 %) and turned into a threshold by the same
@@ -14,7 +14,6 @@ the threshold stays at ``auto_initial``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,64 +24,18 @@ from feedwatch.config.model import FeedConfig
 from feedwatch.engine.clock import Clock, Deadline
 from feedwatch.engine.conditions import RaiseEvent
 from feedwatch.engine.events import EventKind
+from feedwatch.engine.gap_histogram import BINS, GapHistogram, bin_of
 from feedwatch.engine.suggest import FACTOR, suggest_threshold
 
 # Gaps an hour (or the whole feed) needs before its p99 is trusted.
 MIN_GAPS = 200
 HOURS_OF_WEEK = 168
 FEED_WIDE = HOURS_OF_WEEK  # the bucket index of the feed-wide histogram
-# Bins: 8 per doubling from 1 ms, 24 doublings (up to about 4.7 hours); the ends clamp.
-_FLOOR = 0.001
-_PER_DOUBLING = 8
-BINS = 24 * _PER_DOUBLING
-# Past this many gaps a histogram halves its counts, so old traffic fades and nothing grows.
-_HALVE_AT = 1_000_000
 # A learned value moves the threshold (and says so) only when it changes by more than this.
 CHANGE = 0.10
 # How often the threshold is worked out again; at whole minutes, so every hour starts on time.
 RELEARN_EVERY = 60.0
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def bin_of(gap: float) -> int:
-    """The histogram bin a gap falls in (values outside the range land in the end bins)."""
-    if gap <= _FLOOR:
-        return 0
-    return min(BINS - 1, int(math.log2(gap / _FLOOR) * _PER_DOUBLING))
-
-
-def bin_upper(index: int) -> float:
-    """The upper edge of a bin: the p99 read from a histogram never understates the gap."""
-    return _FLOOR * math.pow(2.0, (index + 1) / _PER_DOUBLING)
-
-
-class GapHistogram:
-    """Counts of gaps per log-scale bin."""
-
-    __slots__ = ("counts", "total")
-
-    def __init__(self) -> None:
-        self.counts = [0] * BINS
-        self.total = 0
-
-    def add_bin(self, index: int, count: int = 1) -> None:
-        self.counts[index] += count
-        self.total += count
-        if self.total >= _HALVE_AT:
-            self.counts = [c // 2 for c in self.counts]
-            self.total = sum(self.counts)
-
-    def percentile(self, q: float) -> float | None:
-        """The q-th percentile gap, to within one bin (its upper edge); None when empty."""
-        if not self.total:
-            return None
-        rank = max(1, math.ceil(q / 100.0 * self.total))
-        seen = 0
-        for index, count in enumerate(self.counts):
-            seen += count
-            if seen >= rank:
-                return bin_upper(index)
-        return bin_upper(BINS - 1)  # pragma: no cover - seen reaches total above
 
 
 def hour_of_week(wall: float, zone: ZoneInfo) -> int:

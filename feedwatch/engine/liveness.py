@@ -306,6 +306,8 @@ class FeedMonitor:
         now = self.clock.monotonic()
         self.phase = Phase.CONNECTED
         self.connected_at = now
+        for watch in (self.watch, *self.channels.values()):
+            watch.new_session(now)  # a gap across the reconnect is not a normal gap
         self.connected_since_wall = self.clock.time()
         self.subscribe_sent += subscribed
         self.close_code = None

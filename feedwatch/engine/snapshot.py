@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from feedwatch.engine.events import Event
 from feedwatch.engine.stats import GapSummary
+from feedwatch.engine.suggest import Advice
 from feedwatch.engine.verdict import State
 
 
@@ -107,3 +108,6 @@ class FeedDetail:
     raw: tuple[tuple[float, str], ...]
     # This feed's recent events, oldest first.
     events: tuple[Event, ...]
+    # The threshold to suggest, from the feed's normal gaps; and each channel's, from its own.
+    advice: Advice | None = None
+    channel_advice: tuple[tuple[str, Advice], ...] = ()

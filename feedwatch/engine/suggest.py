@@ -4,6 +4,12 @@ A threshold far above the feed's worst normal gap detects outages late; one at o
 below it raises false alarms. Practitioners set it at 3-5 times the p99 gap. We take
 4 times, rounded up to a value a person would write in a config (1.5s, 30s, 5m), and
 keep it within 3-5 x p99 even when rounding would carry it out of that band.
+
+What a suggestion offered to people rests on (``advise``) is the watch's window of
+*normal* gaps (``Watch.normal_gaps``): about the last hour, leaving out every gap that
+spans a stall, a reconnect, a pause, a quiet window or a restart, and every gap above
+the threshold in force. Otherwise the stall a threshold should catch becomes its p99,
+and applying the suggestion hides the very failure.
 """
 
 from __future__ import annotations
@@ -12,9 +18,16 @@ import math
 from dataclasses import dataclass
 
 from feedwatch.config.durations import format_duration
+from feedwatch.engine.gap_histogram import GapEvidence
 
-# Fewer gaps than this and the p99 is really the max of a handful: not worth acting on.
+# The arithmetic's own floor: fewer gaps than this and the p99 is really the max of a handful.
 MIN_SAMPLES = 20
+# What a suggestion offered to people needs (``advise``). 200 normal gaps, as a learned
+# threshold needs: the p99 is then the third-largest gap, so one odd gap cannot set it.
+MIN_GAPS = 200
+# ...over ten minutes at least: a busy feed sends 200 gaps in seconds, and seconds show
+# none of its minute-scale rhythm (bursts, snapshot cycles, a server's periodic pauses).
+MIN_SPAN = 600.0
 FACTOR = 4.0
 LOWEST_FACTOR = 3.0
 HIGHEST_FACTOR = 5.0
@@ -95,19 +108,96 @@ def round_to_nice(target: float, low: float, high: float) -> float:
     return target  # no nice value in the band: the exact figure still obeys the rule
 
 
-def suggest_threshold(p99: float | None, current: float, samples: int) -> Suggestion | None:
-    """Offer 4 x p99 as a round number, so users stop guessing thresholds; None if unsure."""
+def suggest_threshold(
+    p99: float | None,
+    current: float,
+    samples: int,
+    basis: str = "p99 gap",
+    held: float | None = None,
+) -> Suggestion | None:
+    """Offer 4 x p99 as a round number, so users stop guessing thresholds; None if unsure.
+
+    ``held`` (the figure offered last) is offered again while it stays within 3-5 x p99,
+    so a p99 wavering across a bin edge does not flip the offer between two round numbers.
+    """
     if p99 is None or samples < MIN_SAMPLES or not p99 > 0 or math.isinf(p99):
         return None
     target = FACTOR * p99
-    seconds = round_to_nice(target, LOWEST_FACTOR * p99, HIGHEST_FACTOR * p99)
+    low, high = LOWEST_FACTOR * p99, HIGHEST_FACTOR * p99
+    slack = target * _EPSILON
+    seconds, kept = round_to_nice(target, low, high), False
+    if held is not None and held != seconds and low - slack <= held <= high + slack:
+        seconds, kept = held, True
     # The multiplication sign and en dash are on purpose: people read this line, nothing parses it.
     rule = (
-        f"{FACTOR:g} × p99 gap ({_figure(p99)}) = {_figure(target)} "  # noqa: RUF001
-        f"→ {format_duration(seconds)}; "
+        f"{FACTOR:g} × {basis} ({_figure(p99)}) = {_figure(target)} "  # noqa: RUF001
+        f"→ {format_duration(seconds)}{' (as before)' if kept else ''}; "
         f"the field's rule is {LOWEST_FACTOR:g}–{HIGHEST_FACTOR:g} × p99"  # noqa: RUF001
     )
     return Suggestion(seconds=seconds, p99=p99, current=current, rule=rule)
+
+
+@dataclass(frozen=True)
+class Advice:
+    """A threshold to offer one feed or channel, or why there is none, and its evidence."""
+
+    current: float
+    evidence: GapEvidence
+    suggestion: Suggestion | None
+    why_not: str = ""  # for people, when there is no suggestion: "need 200 normal gaps ..."
+
+    @property
+    def basis(self) -> str:
+        """What the figure rests on, for people: "p99 of 7,696 gaps over 1h 02m"."""
+        return _basis(self.evidence)
+
+
+def advise(evidence: GapEvidence, current: float, stale: bool, held: float | None = None) -> Advice:
+    """A suggestion from normal gaps only, offered on enough evidence and never mid-stall.
+
+    ``held`` is the figure offered last: it stands while still within the rule.
+    """
+    gaps, span = evidence.gaps, evidence.span
+    if gaps < MIN_GAPS or span < MIN_SPAN:
+        why = (
+            f"need {MIN_GAPS} normal gaps over {format_duration(MIN_SPAN)} "
+            f"(have {gaps:,} over {span_text(span)})"
+        )
+        if evidence.left_out:
+            why += f"; {left_out_text(evidence.left_out)}"
+        return Advice(current, evidence, None, why)
+    suggestion = suggest_threshold(evidence.p99, current, gaps, _basis(evidence), held)
+    if suggestion is None:  # pragma: no cover - a binned p99 is at least 1 ms
+        return Advice(current, evidence, None, "no usable p99 gap")
+    if stale and suggestion.seconds > current:
+        why = (
+            f"not while stale: raising stale_after to {format_duration(suggestion.seconds)} "
+            "now would hide the stall"
+        )
+        return Advice(current, evidence, None, why)
+    return Advice(current, evidence, suggestion)
+
+
+def _basis(evidence: GapEvidence) -> str:
+    return f"p99 of {evidence.gaps:,} gaps over {span_text(evidence.span)}"
+
+
+def span_text(seconds: float) -> str:
+    """How long a window is, to the minute once it is past an hour: 45s, 12m 05s, 1h 02m."""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def left_out_text(count: int) -> str:
+    """How many gaps a window did not learn from, and why such gaps are left out."""
+    noun = "gap" if count == 1 else "gaps"
+    return f"{count:,} {noun} left out (stalls, reconnects, pauses, above stale_after)"
 
 
 def _figure(seconds: float) -> str:

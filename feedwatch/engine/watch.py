@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from feedwatch.engine.clock import Clock, Deadline
+from feedwatch.engine.gap_histogram import GapWindow
 from feedwatch.engine.stats import CountHistory, GapBuffer
+from feedwatch.engine.suggest import MIN_GAPS, Advice, advise
 
 
 class Watch:
@@ -20,11 +23,14 @@ class Watch:
         "key",
         "last_data",
         "messages",
+        "normal_from",
+        "normal_gaps",
         "rates",
         "since",
         "stale",
         "stale_after",
         "stale_at",
+        "suggested",
     )
 
     def __init__(
@@ -48,6 +54,12 @@ class Watch:
         self.announced = False
         self.messages = 0
         self.gaps = GapBuffer(gap_buffer)
+        # The gaps a suggested threshold learns from: only those that began at or after
+        # ``normal_from`` (the latest start, resume, reconnect or end of a quiet window;
+        # infinity while not watching), ended no stall and stayed within stale_after.
+        self.normal_gaps = GapWindow(MIN_GAPS)
+        self.normal_from = self.since
+        self.suggested: float | None = None  # the figure last offered, held while still right
         self.rates = CountHistory()
 
     def reference(self) -> float:
@@ -76,12 +88,17 @@ class Watch:
         """Count one data message; returns the previous reference if this ends an outage."""
         last = self.last_data
         if last is not None:
+            gap = now - last
             if self.carried:  # a gap across a restart measures feedwatch, not the feed
                 self.carried = False
             else:
                 gaps = self.gaps
-                gaps.gaps.append(now - last)
+                gaps.gaps.append(gap)
                 gaps.times.append(now)
+            if last >= self.normal_from and gap <= self.stale_after and not self.stale:
+                self.normal_gaps.add(now, gap)
+            else:
+                self.normal_gaps.leave_out(now)
         self.last_data = now
         self.messages += 1
         if self._due.timer is None:
@@ -89,6 +106,18 @@ class Watch:
         if self.stale:
             return last if last is not None else self.since
         return None
+
+    def new_session(self, now: float) -> None:
+        """A connection began: the gap that spans the reconnect is not a normal one."""
+        self.normal_from = max(self.normal_from, now)  # still infinity while not watching
+
+    def advice(self, now: float) -> Advice:
+        """The threshold to suggest for this feed or channel, from its normal gaps only."""
+        evidence = self.normal_gaps.evidence(now, self.last_data)
+        advice = advise(evidence, self.stale_after, self.stale, self.suggested)
+        if advice.suggestion is not None:
+            self.suggested = advice.suggestion.seconds
+        return advice
 
     def carry_over(self, last_data: float) -> None:
         """Take the last data seen before a restart (monotonic), so the age stays true."""
@@ -102,10 +131,12 @@ class Watch:
         self.stale = False
         self.stale_at = None
         self.announced = False
+        self.normal_from = math.inf  # nothing learned while not watching
 
     def restart_window(self, now: float, arm: bool = True) -> None:
         """Start a fresh window (on resume or start), keeping the true last-data time."""
         self.since = now
         self.stand_down()
         if arm:
+            self.normal_from = now
             self.arm(self.deadline())

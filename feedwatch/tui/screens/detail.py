@@ -1,9 +1,11 @@
 """One feed up close: its gaps charted against the threshold, the facts behind its state,
-and a threshold suggested from its own traffic that one key applies.
+and a threshold suggested from its own normal gaps (and each channel's from its own),
+which one key offers to apply.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -17,10 +19,12 @@ from textual.widget import Widget
 from textual.widgets import Footer, Label, Static
 
 from feedwatch.engine.snapshot import FeedDetail
-from feedwatch.engine.suggest import MIN_SAMPLES, Suggestion, suggest_threshold
+from feedwatch.engine.suggest import Advice, Suggestion, left_out_text
 from feedwatch.engine.view import EngineView
 from feedwatch.tui.history_view import FeedHistory, HistoryView
+from feedwatch.tui.screens.confirm_threshold import ConfirmThreshold
 from feedwatch.tui.screens.detail_text import (
+    channel_advice_lines,
     connection_facts,
     event_lines,
     raw_lines,
@@ -62,7 +66,8 @@ class DetailScreen(Screen[None]):
             "apply_suggestion",
             "Apply suggested threshold",
             id=APPLY_ID,
-            tooltip="Set this feed's stale_after to the suggested value (3-5 x p99 gap)",
+            tooltip="Set this feed's stale_after to the suggested value "
+            "(4 x p99 of its normal gaps), after asking",
         ),
     ]
 
@@ -84,6 +89,7 @@ class DetailScreen(Screen[None]):
         self.history = history
         self._past: FeedHistory | None = None  # the history shown, as last read
         self.detail: FeedDetail | None = None
+        self.advice: Advice | None = None
         self.suggestion: Suggestion | None = None
         self._shown: dict[str, object] = {}
         self._timer: Timer | None = None
@@ -101,6 +107,7 @@ class DetailScreen(Screen[None]):
             with Horizontal(id="facts"):
                 yield Static(id="stats", classes="panel")
                 yield Static(id="connection", classes="panel")
+            yield Static(id="channels", classes="panel lines")
             if self.history is None:
                 yield Static(HISTORY_OFF, id="history-off", classes="panel", markup=False)
             else:
@@ -116,6 +123,9 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#stats").border_title = "Traffic"
         self.query_one("#connection").border_title = "Connection"
+        self.query_one(
+            "#channels"
+        ).border_title = "Channels: stale_after suggested from each one's gaps"
         if self.history is None:
             self.query_one("#history-off").border_title = "History"
         else:
@@ -140,7 +150,8 @@ class DetailScreen(Screen[None]):
         detail = self.engine.feed_detail(self.feed_name)
         feed = detail.feed
         self.detail = detail
-        self.suggestion = suggest_threshold(feed.gaps.p99, feed.stale_after, feed.gaps.count)
+        self.advice = detail.advice
+        self.suggestion = None if detail.advice is None else detail.advice.suggestion
 
         state = self.query_one("#feed-state", Label)
         if self._changed("state", (feed.state, feed.storm)):
@@ -163,6 +174,9 @@ class DetailScreen(Screen[None]):
         self._title(histogram, f"Gap distribution ({len(series.gaps)} gaps)")
         self._put("#stats", Static, stats_facts(feed))
         self._put("#connection", Static, connection_facts(feed))
+        channels = self.query_one("#channels", Static)
+        channels.display = bool(detail.channel_advice)
+        self._put("#channels", Static, channel_advice_lines(detail.channel_advice))
         raw = self.query_one("#raw", Static)
         self._title(raw, f"Raw messages (latest {len(detail.raw)}, newest first)")
         self._put("#raw", Static, raw_lines(detail.raw))
@@ -209,18 +223,13 @@ class DetailScreen(Screen[None]):
             self.query_one(selector, kind).update(content)
 
     def _suggestion_text(self) -> Content:
-        detail, suggestion = self.detail, self.suggestion
+        detail, advice, suggestion = self.detail, self.advice, self.suggestion
         assert detail is not None
-        feed = detail.feed
-        current = seconds(feed.stale_after)
-        if suggestion is None:
-            if feed.gaps.count < MIN_SAMPLES:
-                why = f"need at least {MIN_SAMPLES} gaps (have {feed.gaps.count})"
-            else:
-                why = "the p99 gap is zero: messages arrive in bursts at one instant"
+        current = seconds(detail.feed.stale_after)
+        if advice is None or suggestion is None:
             return Content.assemble(
-                ("No suggested threshold yet: ", "bold"),
-                why,
+                ("No suggested threshold: ", "bold"),
+                "no gaps yet" if advice is None else advice.why_not,
                 f". stale_after stays {current}.",
             )
         if not suggestion.differs:
@@ -237,7 +246,10 @@ class DetailScreen(Screen[None]):
                 (self._apply_key(), "bold $text-accent"),
                 " to apply.",
             )
-        return Content("\n").join([head, Content.styled(suggestion.rule, "$text-muted")])
+        lines = [head, Content.styled(suggestion.rule, "$text-muted")]
+        if advice.evidence.left_out:
+            lines.append(Content.styled(left_out_text(advice.evidence.left_out), "$text-muted"))
+        return Content("\n").join(lines)
 
     def _apply_key(self) -> str:
         """The key that applies the suggestion, as the footer shows it (it may be remapped)."""
@@ -251,7 +263,7 @@ class DetailScreen(Screen[None]):
         self.dismiss()
 
     def action_apply_suggestion(self) -> None:
-        """Adopt the suggested threshold live, so the user acts on the evidence on screen."""
+        """Offer the suggested threshold, old -> new, so the user acts on the evidence shown."""
         self.sample()
         suggestion = self.suggestion
         if suggestion is None:
@@ -268,6 +280,15 @@ class DetailScreen(Screen[None]):
                 title="No change",
                 markup=False,
             )
+            return
+        dialog = ConfirmThreshold(
+            self.feed_name, suggestion.current, suggestion.seconds, suggestion.rule
+        )
+        self.app.push_screen(dialog, partial(self._answered, suggestion))
+
+    def _answered(self, suggestion: Suggestion, apply: bool | None) -> None:
+        """The confirmation came back: apply what it showed, or leave the threshold be."""
+        if not apply:
             return
         self.engine.set_stale_after(self.feed_name, suggestion.seconds)
         self.post_message(self.ThresholdApplied(self.feed_name, suggestion.seconds))

@@ -13,6 +13,7 @@ from textual.content import Content
 
 from feedwatch.engine.events import Event, EventKind, Severity
 from feedwatch.engine.snapshot import FeedSnapshot
+from feedwatch.engine.suggest import FACTOR, Advice
 
 SEVERITY_STYLE = {
     Severity.INFO: "$text-primary",
@@ -121,6 +122,28 @@ def connection_facts(feed: FeedSnapshot) -> Content:
             ("Last error", error),
         ]
     )
+
+
+def channel_advice_lines(channels: Sequence[tuple[str, Advice]]) -> Content:
+    """Each channel's own suggested threshold, or why it has none yet, one line each."""
+    width = max((len(key) for key, _ in channels), default=0) + 2
+    lines = []
+    for key, advice in channels:
+        suggestion = advice.suggestion
+        label = Content.styled(key.ljust(width), "bold")
+        if suggestion is None:
+            lines.append(Content.assemble(label, (f"none: {advice.why_not}", MUTED)))
+            continue
+        now = f" (now {seconds(advice.current)})" if suggestion.differs else " (as now)"
+        lines.append(
+            Content.assemble(
+                label,
+                (seconds(suggestion.seconds), "bold $text-success"),
+                now,
+                (f" · {FACTOR:g} × {advice.basis}", MUTED),  # noqa: RUF001
+            )
+        )
+    return Content("\n").join(lines)
 
 
 def raw_lines(raw: Sequence[tuple[float, str]]) -> Content:
