@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from feedwatch.config.model import HistoryConfig
+from feedwatch.engine.events import EventKind
 from feedwatch.history.report import local_time, write_events, write_incidents, write_uptime
 from feedwatch.history.schema import HistoryError
 from feedwatch.history.store import HistoryStore, NoHistory
-from feedwatch.history.uptime import uptime
+from feedwatch.history.uptime import uptime, verdict_times
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 1
@@ -78,15 +79,15 @@ def _incidents(
 def _uptime(
     store: HistoryStore, out: TextIO, feeds: Sequence[str], *, since: float, until: float
 ) -> None:
-    # Conditions open at `since` are known from the events since its session began.
+    # What was true at `since` is known from the events since its session began.
     begun = min((s for s, e in store.sessions() if s <= since < e), default=since)
     sessions = store.sessions(since, until)
+    verdicts = verdict_times(store.events(since=begun, until=until, kind=EventKind.STATE))
     rows = []
     for name in feeds:
         events = store.events(feed=name, since=begun, until=until)
-        rows.append(
-            (name, uptime(events, sessions, name, since, until), len(store.incidents(name, since)))
-        )
+        figure = uptime(events, sessions, name, since, until, verdicts)
+        rows.append((name, figure, len(store.incidents(name, since))))
     if not rows:
         out.write(f"no feeds recorded since {local_time(since)}\n")
         return

@@ -290,9 +290,14 @@ class HistoryStore:
         since: float | None = None,
         until: float | None = None,
         limit: int | None = None,
+        kind: EventKind | None = None,
     ) -> list[Event]:
-        """Events oldest first; with ``limit``, the newest ``limit`` of them."""
+        """Events oldest first (of one ``kind``, if given); with ``limit``, the newest
+        ``limit`` of them."""
         where, params = _window("ts", feed, since, until)
+        if kind is not None:
+            where += " AND kind = ?" if where else " WHERE kind = ?"
+            params += (str(kind),)
         sql = f"SELECT {EVENT_COLUMNS} FROM events{where} ORDER BY ts DESC, id DESC"
         if limit is not None:
             sql += " LIMIT ?"
