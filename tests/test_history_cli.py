@@ -129,6 +129,15 @@ def test_uptime_is_live_time_over_monitored_time_per_feed(config: Path) -> None:
     assert lines[2].split() == ["eth", "90.00%", "10s", "1m", "40s", "0s", "0s", "1"]
 
 
+def test_a_feed_in_the_config_that_no_run_watched_has_no_figure(config: Path) -> None:
+    record(config.parent / "history.db")
+    with config.open("a") as toml:
+        toml.write('\n[[feeds]]\nname = "new"\nurl = "ws://127.0.0.1:9/new"\nstale_after = "5s"\n')
+    lines = feedwatch("uptime", "--config", str(config)).stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["btc", "eth", "new"]
+    assert lines[3].split() == ["new", "—", "0s", "0s", "0s", "0s", "0"]
+
+
 def test_without_a_config_the_default_history_file_is_read() -> None:
     record(state_dir() / "history.db")
     out = feedwatch("incidents", "--json").stdout

@@ -16,7 +16,7 @@ from feedwatch.engine.events import EventKind
 from feedwatch.history.report import local_time, write_events, write_incidents, write_uptime
 from feedwatch.history.schema import HistoryError
 from feedwatch.history.store import HistoryStore, NoHistory
-from feedwatch.history.uptime import uptime, verdict_times
+from feedwatch.history.uptime import sessions_since, uptime, verdict_times
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 1
@@ -83,10 +83,13 @@ def _uptime(
     begun = min((s for s, e in store.sessions() if s <= since < e), default=since)
     sessions = store.sessions(since, until)
     verdicts = verdict_times(store.events(since=begun, until=until, kind=EventKind.STATE))
+    first_seen = store.first_seen()
     rows = []
     for name in feeds:
         events = store.events(feed=name, since=begun, until=until)
-        figure = uptime(events, sessions, name, since, until, verdicts)
+        # Before its first event the feed was not in the config (no run watched it).
+        watched = sessions_since(first_seen.get(name), sessions)
+        figure = uptime(events, watched, name, since, until, verdicts)
         rows.append((name, figure, len(store.incidents(name, since))))
     if not rows:
         out.write(f"no feeds recorded since {local_time(since)}\n")

@@ -351,6 +351,11 @@ class HistoryStore:
             profiles.setdefault(feed, []).append((bucket, index, count))
         return profiles
 
+    def first_seen(self) -> dict[str, float]:
+        """Each feed's first event kept: before it the feed was not in the config."""
+        rows = self._query("SELECT feed, min(ts) FROM events GROUP BY feed")
+        return {feed: ts for feed, ts in rows if feed}
+
     def feeds(self) -> list[str]:
         """Every feed the file mentions, by name."""
         rows = self._query("SELECT DISTINCT feed FROM events UNION SELECT feed FROM last_data")

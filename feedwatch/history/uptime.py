@@ -50,6 +50,8 @@ UNMONITORED = "unmonitored"
 STATES = (LIVE, PARTIAL, STALE, FROZEN, LAGGING, BACKOFF, CONNECTING, QUIET, PAUSED, UNMONITORED)
 # Watched time: every state but these counts in the denominator.
 NOT_WATCHED = frozenset({*map(str, RESTING), UNMONITORED})
+# What a report or a cell shows instead of a figure when nothing was watched.
+NO_FIGURE = "—"
 RESUMED = "resumed by user"  # the reason of the ``reconnecting`` event that ends a pause
 
 Span = tuple[float, float, str]  # (start, end, state), unix seconds
