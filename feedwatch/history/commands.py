@@ -90,7 +90,9 @@ def _uptime(
         # Before its first event the feed was not in the config (no run watched it).
         watched = sessions_since(first_seen.get(name), sessions)
         figure = uptime(events, watched, name, since, until, verdicts)
-        rows.append((name, figure, len(store.incidents(name, since))))
+        # The feed's own incidents (stale, down, partial); its channels' are theirs.
+        incidents = sum(1 for i in store.incidents(name, since) if i.channel is None)
+        rows.append((name, figure, incidents))
     if not rows:
         out.write(f"no feeds recorded since {local_time(since)}\n")
         return

@@ -73,8 +73,8 @@ def write_table(
 
 
 def write_uptime(rows: Sequence[tuple[str, Uptime, int]], out: TextIO) -> None:
-    """One row per feed: (name, its uptime, how many incidents it had in the window); a
-    feed nobody watched in it gets a dash, not a figure."""
+    """One row per feed: (name, its uptime, how many incidents of its own it had in the
+    window); a feed nobody watched in it gets a dash, not a figure."""
     table = [
         [
             feed,

@@ -58,7 +58,7 @@ class EventHistory(Protocol):
 
 
 class IncidentRecord(Protocol):
-    """One stale or down period, as the history store keeps it."""
+    """One stale, down or partial period, as the history store keeps it."""
 
     @property
     def feed(self) -> str: ...
