@@ -140,8 +140,8 @@ def _add_presets_command(sub: argparse._SubParsersAction[_Parser]) -> None:
 def _add_history_commands(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     helps = {
         "history": ("24h", "print recorded events, oldest first"),
-        "incidents": ("7d", "print stale and down periods, with their durations"),
-        "uptime": ("7d", "print each feed's uptime: live time over monitored time"),
+        "incidents": ("7d", "print stale, partial and down periods, with their durations"),
+        "uptime": ("7d", "print each feed's uptime: live time over watched time"),
     }
     for name, (since, text) in helps.items():
         command = sub.add_parser(name, parents=[common], help=text, description=text.capitalize())

@@ -87,3 +87,24 @@ def connected(r: Recording, at: float, name: str) -> Event:
 def down(r: Recording, at: float, name: str, active: bool, reason: str) -> Event:
     return r.emit(at, name, EventKind.DOWN, reason=reason,
                   fields={"active": active, "down_seconds": 120.0})  # fmt: skip
+
+
+MUX = feed("mux", channel_key="ch", channels=("btc", "sol"))
+
+
+def channel_stale_for_half_a_minute(path: Path, at: float = T0) -> None:
+    """100 s of the real engine's monitor on feed ``mux`` (stale_after 5 s), recorded from
+    ``at``: data every 0.5 s on both channels, except that ``sol`` sends nothing from 20 s
+    to 55 s. So: connecting 0.5 s, live until ``sol`` goes stale at 24.5 s, partial until
+    its data returns at 55 s, live to the end: 69 s live in 100 s watched."""
+    r = Recording(path, MUX, at=at)
+    monitor = r.engine.worker("mux").monitor
+    monitor.start()
+    monitor.on_connected(1, "ws://127.0.0.1:1/mux")
+    for step in range(1, 201):
+        r.clock.advance(0.5)
+        monitor.on_data(10, "btc", b"{}")
+        if not 20 <= step * 0.5 < 55:
+            monitor.on_data(10, "sol", b"{}")
+    monitor.stop()
+    r.close()

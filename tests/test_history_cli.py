@@ -17,7 +17,16 @@ import pytest
 
 from feedwatch.config.paths import state_dir
 from feedwatch.engine.events import Event, EventKind
-from tests.history_fixtures import ROOT, Recording, feed, headless, reconnecting, recovered, stale
+from tests.history_fixtures import (
+    ROOT,
+    Recording,
+    channel_stale_for_half_a_minute,
+    feed,
+    headless,
+    reconnecting,
+    recovered,
+    stale,
+)
 
 START = float(math.floor(time.time() / 60) * 60 - 3600)  # an hour ago, on the minute
 
@@ -127,6 +136,46 @@ def test_uptime_is_live_time_over_monitored_time_per_feed(config: Path) -> None:
     ]  # fmt: skip
     assert lines[1].split() == ["btc", "70.00%", "30s", "1m", "40s", "0s", "0s", "1"]
     assert lines[2].split() == ["eth", "90.00%", "10s", "1m", "40s", "0s", "0s", "1"]
+
+
+def test_a_feed_in_the_config_that_no_run_watched_has_no_figure(config: Path) -> None:
+    record(config.parent / "history.db")
+    with config.open("a") as toml:
+        toml.write('\n[[feeds]]\nname = "new"\nurl = "ws://127.0.0.1:9/new"\nstale_after = "5s"\n')
+    lines = feedwatch("uptime", "--config", str(config)).stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["btc", "eth", "new"]
+    assert lines[3].split() == ["new", "—", "0s", "0s", "0s", "0s", "0"]
+
+
+def test_a_stale_channel_is_partial_time_not_live_and_an_incident_of_the_feed(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "feedwatch.toml"
+    config.write_text(
+        '[history]\npath = "history.db"\n\n'
+        '[[feeds]]\nname = "mux"\nurl = "ws://127.0.0.1:9/mux"\nstale_after = "5s"\n'
+        'channel_key = "ch"\nchannels = ["btc", "sol"]\n'
+    )
+    channel_stale_for_half_a_minute(tmp_path / "history.db", at=START)
+    lines = feedwatch("uptime", "--config", str(config)).stdout.splitlines()
+    # 31 s not live (half a second connecting, 30.5 s partial); one incident of its own.
+    assert lines[1].split() == ["mux", "69.00%", "31s", "1m", "40s", "0s", "0s", "1"]
+
+    table = feedwatch("incidents", "--config", str(config)).stdout.splitlines()
+    header, of_channel, of_feed = table
+    assert of_channel.split()[:3] == ["mux", "sol", "stale"]
+    assert of_feed.startswith("mux ")
+    assert of_feed[header.index("KIND") :].startswith(f"partial  {local(START + 24.5)}")
+    assert of_feed.split()[6:] == ["30s", "0", "1", "of", "2", "channels", "live;", "stale:", "sol"]
+    out = feedwatch("incidents", "--config", str(config), "--json").stdout
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"feed": "mux", "channel": "sol", "kind": "stale", "start": START + 24.5,
+         "end": START + 55, "duration_seconds": 30.5, "cause": "no data on channel for 5s",
+         "reconnects": 0},
+        {"feed": "mux", "channel": None, "kind": "partial", "start": START + 24.5,
+         "end": START + 55, "duration_seconds": 30.5,
+         "cause": "1 of 2 channels live; stale: sol", "reconnects": 0},
+    ]  # fmt: skip
 
 
 def test_without_a_config_the_default_history_file_is_read() -> None:

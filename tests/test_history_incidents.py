@@ -67,6 +67,35 @@ def test_a_channel_going_stale_is_an_incident_of_that_channel_only(db: Path) -> 
     r.close()
 
 
+def test_a_partial_feed_is_an_incident_of_the_feed_until_its_verdict_moves_on(db: Path) -> None:
+    r = Recording(db, feed("mux", channel_key="ch"))
+
+    def verdict(at: float, state: str, previous: str, reason: str | None = None) -> None:
+        fields = {"state": state, "previous": previous}
+        r.emit(at, "mux", EventKind.STATE, reason=reason, fields=fields)
+
+    cause = "1 of 2 channels live; stale: sol"
+    stale(r, 5, "mux", channel="sol")
+    verdict(5, "partial", "live", cause)
+    # It reconnects, and the channel is still stale: the same incident goes on.
+    disconnected(r, 6, "mux", reason="stale channel sol")
+    verdict(6, "backoff", "partial")
+    reconnecting(r, 6, "mux", 1)
+    verdict(6.5, "connecting", "backoff")
+    verdict(7, "partial", "connecting", cause)
+    verdict(10, "stale", "partial")  # the whole feed now: its stale incident says it
+    verdict(12, "partial", "stale", cause)
+    verdict(15, "live", "partial")
+    r.store.flush()
+
+    channel, first, second = r.store.incidents()
+    assert (channel.channel, channel.kind, channel.end) == ("sol", "stale", None)
+    assert (first.feed, first.channel, first.kind, first.cause) == ("mux", None, "partial", cause)
+    assert (first.start, first.end, first.reconnects) == (T0 + 5, T0 + 10, 1)
+    assert (second.kind, second.start, second.end) == ("partial", T0 + 12, T0 + 15)
+    r.close()
+
+
 def test_down_lasts_from_the_down_event_to_the_next_connect(db: Path) -> None:
     r = Recording(db, feed("iot"))
     disconnected(r, 0, "iot", reason="connection refused")

@@ -224,11 +224,12 @@ def test_a_restart_through_a_real_history_file(tmp_path: Path) -> None:
         store.flush()
         stored = [e for e in store.events(feed="btc") if e.kind is EventKind.STALE]
         assert stored[-1].describe() == stale.describe()
-        # 62 s watched before, 40 s now; the last 10 s stale. The 40 minutes between
-        # the two processes are not counted either way.
+        # 62 s watched before, 40 s now. Not live: the first second before the first
+        # data, and all of this run (30 s connecting without data, then 10 s stale). The
+        # 40 minutes between the two processes are not counted either way.
         since = first.time() - 120
         result = uptime(store.events(), store.sessions(), "btc", since, second.time())
         assert result.monitored_seconds == pytest.approx(62 + 40, abs=0.01)
-        assert result.not_live_seconds == pytest.approx(10, abs=0.01)
+        assert result.not_live_seconds == pytest.approx(1 + 30 + 10, abs=0.01)
     finally:
         store.close()

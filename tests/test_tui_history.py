@@ -15,6 +15,7 @@ from feedwatch.config.model import Config, HistoryConfig
 from feedwatch.engine.clock import FakeClock
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, EventKind
+from feedwatch.history.store import HistoryStore
 from feedwatch.tui.app import FeedwatchApp
 from feedwatch.tui.history_view import HistoryView, backlog
 from feedwatch.tui.screens.detail import DetailScreen
@@ -22,6 +23,7 @@ from feedwatch.tui.widgets.cells import format_uptime
 from feedwatch.tui.widgets.event_log import LogMark
 from feedwatch.tui.widgets.feed_rows import COLUMNS, WITHOUT_HISTORY, fit_columns
 from feedwatch.tui.widgets.state_timeline import StateTimeline
+from tests.history_fixtures import MUX, channel_stale_for_half_a_minute, feed
 from tests.tui_history import DAY, HOUR, ScriptedHistory, week_of_history
 from tests.tui_scenario import FEEDS, app_for, scripted_app, scripted_engine
 
@@ -136,7 +138,8 @@ async def test_the_table_shows_each_feeds_uptime_over_24h() -> None:
         assert uptime["binance-btcusdt"] == "99.8%"  # 90 s stale in 22.9 h watched
         assert uptime["coinbase-eth"] == "96.9%"
         assert uptime["kraken-book"] == "95.5%"  # an hour down
-        assert uptime["greenhouse-iot"] == "100%"  # paused time does not count against it
+        # Paused time does not count against it; the 50 ms it was connecting this run do.
+        assert uptime["greenhouse-iot"] == "99.9%"
         assert uptime["okx-multiplex\x1fsol"] == ""  # channels have no uptime of their own
 
 
@@ -229,7 +232,8 @@ async def test_the_detail_screen_shows_uptime_incidents_and_states() -> None:
         timeline = d.app.screen.query_one(StateTimeline)
         assert timeline.data is not None
         states = {state for _, _, state in timeline.data.spans}
-        assert states == {"live", "stale", "unmonitored"}
+        # Earlier runs recorded no verdicts (conditions only); this one starts connecting.
+        assert states == {"connecting", "live", "stale", "unmonitored"}
 
 
 async def test_the_detail_screen_without_history_says_it_is_off() -> None:
@@ -309,5 +313,43 @@ async def test_a_real_history_file_behind_the_dashboard(tmp_path: Path) -> None:
             ]
             # A minute stale in 80 s watched over the two runs.
             assert app.table.cell_text(0, "uptime") == "25.0%"
+    finally:
+        store.close()
+
+
+async def test_a_partial_feed_is_below_100_and_a_feed_never_watched_shows_a_dash(
+    tmp_path: Path,
+) -> None:
+    wall = 1_700_000_000.0
+    channel_stale_for_half_a_minute(tmp_path / "history.db", at=wall)
+    store = HistoryStore.open(HistoryConfig(path=tmp_path / "history.db"), record=False)
+    feeds = (MUX, feed("new"))  # "new" was added to the config after that run
+    clock = FakeClock(start=1000.0, wall_offset=wall + 200.0 - 1000.0)
+    engine = Engine(Config(feeds=feeds), clock=clock)
+    app = app_for(engine, feeds, store)
+    try:
+        async with app.run_test(size=(200, 60)) as pilot:
+            await pilot.pause()
+            table = app.table
+            rows = {key: row for row, key in enumerate(table.row_keys)}
+            assert table.cell_text(rows["mux"], "uptime") == "69.0%"  # 30.5 s partial
+            assert table.cell_text(rows["new"], "uptime") == "—"
+            await pilot.press("enter")  # mux
+            await pilot.pause()
+            assert isinstance(app.screen, DetailScreen)
+            uptime = text_of(app, "#uptime").splitlines()
+            assert uptime[1].split() == ["Uptime", "69.0%", "69.0%", "69.0%"]
+            assert uptime[3].split() == ["Not", "live", "31s", "31s", "31s"]
+            timeline = app.screen.query_one(StateTimeline)
+            assert timeline.data is not None
+            assert [state for _, _, state in timeline.data.spans] == [
+                "unmonitored", "connecting", "live", "partial", "live", "unmonitored",
+            ]  # fmt: skip
+            incidents = text_of(app, "#incidents").splitlines()
+            assert [line.split()[2:4] for line in incidents] == [
+                ["30s", "partial"],
+                ["30s", "stale"],
+            ]
+            assert incidents[1].split()[4] == "(sol)"
     finally:
         store.close()

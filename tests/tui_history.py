@@ -117,6 +117,11 @@ class ScriptedHistory:
                 open_.setdefault((e.feed, None, "down"), (e.ts, e.reason, 0))
             elif e.kind is EventKind.DOWN:
                 close((e.feed, None, "down"), e.ts)
+            elif e.kind is EventKind.STATE and e.channel is None:
+                if e.fields.get("state") == "partial":
+                    open_.setdefault((e.feed, None, "partial"), (e.ts, e.reason, 0))
+                elif e.fields.get("state") not in ("backoff", "connecting"):
+                    close((e.feed, None, "partial"), e.ts)
             elif e.kind is EventKind.RECONNECTING:
                 for key, (start, cause, count) in open_.items():
                     if key[0] == e.feed:

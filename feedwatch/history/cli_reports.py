@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from feedwatch.config.model import HistoryConfig
+from feedwatch.engine.events import EventKind
 from feedwatch.history.report import local_time, write_events, write_incidents, write_uptime
 from feedwatch.history.schema import HistoryError
 from feedwatch.history.store import HistoryStore, NoHistory
-from feedwatch.history.uptime import uptime
+from feedwatch.history.uptime import sessions_since, uptime, verdict_times
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 1
@@ -78,15 +79,20 @@ def _incidents(
 def _uptime(
     store: HistoryStore, out: TextIO, feeds: Sequence[str], *, since: float, until: float
 ) -> None:
-    # Conditions open at `since` are known from the events since its session began.
+    # What was true at `since` is known from the events since its session began.
     begun = min((s for s, e in store.sessions() if s <= since < e), default=since)
     sessions = store.sessions(since, until)
+    verdicts = verdict_times(store.events(since=begun, until=until, kind=EventKind.STATE))
+    first_seen = store.first_seen()
     rows = []
     for name in feeds:
         events = store.events(feed=name, since=begun, until=until)
-        rows.append(
-            (name, uptime(events, sessions, name, since, until), len(store.incidents(name, since)))
-        )
+        # Before its first event the feed was not in the config (no run watched it).
+        watched = sessions_since(first_seen.get(name), sessions)
+        figure = uptime(events, watched, name, since, until, verdicts)
+        # The feed's own incidents (stale, down, partial); its channels' are theirs.
+        incidents = sum(1 for i in store.incidents(name, since) if i.channel is None)
+        rows.append((name, figure, incidents))
     if not rows:
         out.write(f"no feeds recorded since {local_time(since)}\n")
         return

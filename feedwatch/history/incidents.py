@@ -1,11 +1,16 @@
-"""Incidents: each stale or down period of a feed (or channel), derived from its events.
+"""Incidents: each stale, down or partial period of a feed (or channel), derived from its events.
 
-A ``stale`` incident opens on ``stale`` and closes on ``recovered``; a ``down`` incident
-opens on ``down`` (active) and closes on the next ``connected`` or ``down`` (inactive).
-Its start is the event that opened it (when feedwatch declared it, as alerts do), its
-cause that event's reason, and it counts the feed's ``reconnecting`` events while open.
-Pausing a feed, or its quiet hours, end its incidents (the engine ends the conditions
-without events). Storms and silences summarise other problems: they are not incidents.
+A ``stale`` incident opens on ``stale`` and closes on ``recovered``; with a channel it is
+that channel's (feed/channel), and the feed's own verdict turns ``partial`` meanwhile. A
+``partial`` incident is the feed's: it opens on a ``state`` event to ``partial`` and closes
+when the verdict moves on to anything but reconnecting (``backoff``, ``connecting``), so a
+feed that reconnects while its channel stays stale has one incident, as a stale feed does.
+A ``down`` incident opens on ``down`` (active) and closes on the next ``connected`` or
+``down`` (inactive). Its start is the event that opened it
+(when feedwatch declared it, as alerts do), its cause that event's reason, and it counts
+the feed's ``reconnecting`` events while open. Pausing a feed, or its quiet hours, end its
+incidents (the engine ends the conditions without events). Storms and silences summarise
+other problems: they are not incidents.
 
 An incident still open when feedwatch stops stays open: the next session continues it
 (a new ``stale`` for it is not a new incident) and closes it when the feed recovers, or,
@@ -25,6 +30,9 @@ from feedwatch.engine.events import Event, EventKind
 
 STALE = "stale"
 DOWN = "down"
+PARTIAL = "partial"
+# Verdicts a partial feed passes through while it reconnects: its incident goes on.
+RECONNECTING = frozenset({"backoff", "connecting"})
 
 Key = tuple[str, str | None, str]  # feed, channel, kind
 
@@ -33,7 +41,7 @@ Key = tuple[str, str | None, str]  # feed, channel, kind
 class Incident:
     feed: str
     channel: str | None
-    kind: str  # "stale" | "down"
+    kind: str  # "stale" | "down" | "partial"
     start: float  # unix seconds
     end: float | None  # None while open
     duration_seconds: float | None  # None while open
@@ -107,6 +115,12 @@ class IncidentLog:
                 self._begin((feed, None, DOWN), event)
         elif kind is EventKind.CONNECTED:
             self._end((feed, None, DOWN), event.ts)
+        elif kind is EventKind.STATE and event.channel is None:
+            state = event.fields.get("state")
+            if state == PARTIAL:
+                self._begin((feed, None, PARTIAL), event)
+            elif state not in RECONNECTING:
+                self._end((feed, None, PARTIAL), event.ts)
         elif kind is EventKind.RECONNECTING:
             ids = [(o.id,) for key, o in self._open.items() if key[0] == feed]
             if ids:

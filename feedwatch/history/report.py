@@ -10,7 +10,7 @@ from typing import TextIO
 
 from feedwatch.engine.events import Event, Severity, rough_duration
 from feedwatch.history.incidents import Incident
-from feedwatch.history.uptime import Uptime
+from feedwatch.history.uptime import NO_FIGURE, Uptime
 
 _MARKERS = {Severity.INFO: "info", Severity.WARNING: "WARN", Severity.ERROR: "ERROR"}
 _MARKER_WIDTH = max(map(len, _MARKERS.values()))
@@ -73,11 +73,12 @@ def write_table(
 
 
 def write_uptime(rows: Sequence[tuple[str, Uptime, int]], out: TextIO) -> None:
-    """One row per feed: (name, its uptime, how many incidents it had in the window)."""
+    """One row per feed: (name, its uptime, how many incidents of its own it had in the
+    window); a feed nobody watched in it gets a dash, not a figure."""
     table = [
         [
             feed,
-            "-" if up.percent is None else f"{up.percent:.2f}%",
+            NO_FIGURE if up.percent is None else f"{up.percent:.2f}%",
             rough_duration(up.not_live_seconds),
             rough_duration(up.monitored_seconds),
             rough_duration(up.quiet_seconds),

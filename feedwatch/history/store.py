@@ -290,9 +290,14 @@ class HistoryStore:
         since: float | None = None,
         until: float | None = None,
         limit: int | None = None,
+        kind: EventKind | None = None,
     ) -> list[Event]:
-        """Events oldest first; with ``limit``, the newest ``limit`` of them."""
+        """Events oldest first (of one ``kind``, if given); with ``limit``, the newest
+        ``limit`` of them."""
         where, params = _window("ts", feed, since, until)
+        if kind is not None:
+            where += " AND kind = ?" if where else " WHERE kind = ?"
+            params += (str(kind),)
         sql = f"SELECT {EVENT_COLUMNS} FROM events{where} ORDER BY ts DESC, id DESC"
         if limit is not None:
             sql += " LIMIT ?"
@@ -345,6 +350,11 @@ class HistoryStore:
         ):
             profiles.setdefault(feed, []).append((bucket, index, count))
         return profiles
+
+    def first_seen(self) -> dict[str, float]:
+        """Each feed's first event kept: before it the feed was not in the config."""
+        rows = self._query("SELECT feed, min(ts) FROM events GROUP BY feed")
+        return {feed: ts for feed, ts in rows if feed}
 
     def feeds(self) -> list[str]:
         """Every feed the file mentions, by name."""

@@ -4,8 +4,9 @@ feed, and one feed's uptime, states and incidents.
 The store is read at most every few seconds, never per message or per frame: the first
 read takes the last week of events (from the start of the session that holds the week's
 first instant, so states open then are known), later reads only what is new. Figures are
-computed once per read and kept until the next. A feed counts as watched from the first
-session it has events in: before that it was not in the config.
+computed once per read and kept until the next, by the rule of ``feedwatch.history.uptime``
+(live time over watched time, from the engine's verdicts). A feed counts as watched from
+the first session it has events in: before that it was not in the config.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from feedwatch.history.uptime import (
     state_change,
     state_spans,
     uptime,
+    verdict_times,
 )
 from feedwatch.tui.widgets.event_log import LogMark
 
@@ -56,7 +58,7 @@ class EventHistory(Protocol):
 
 
 class IncidentRecord(Protocol):
-    """One stale or down period, as the history store keeps it."""
+    """One stale, down or partial period, as the history store keeps it."""
 
     @property
     def feed(self) -> str: ...
@@ -125,10 +127,11 @@ class HistoryView:
         self.read_at: float | None = None
         self.problem: str | None = None  # why the last read failed, for a notification
         self._clock = clock
-        # Only what can change a feed's state (stale, recovered, down, quiet, pause), cut
-        # down to the fields that say how: a week of a busy feed's every event would be
-        # gigabytes, re-scanned every few seconds.
+        # Only what can change a feed's state (its verdicts; stale, recovered, down, quiet
+        # and pause in older sessions), cut down to the fields that say how: a week of a
+        # busy feed's every event would be gigabytes, re-scanned every few seconds.
         self._changes: list[Event] = []
+        self._verdicts: list[float] = []  # when any feed's verdict changed
         self._first_seen: dict[str, float] = {}  # each feed's first event read
         self._cursor: float | None = None  # the newest event time read
         self._newest: set[EventKey] = set()  # the events read at that time
@@ -151,6 +154,7 @@ class HistoryView:
                 if start <= horizon <= end:
                     horizon = start  # the state at the week's start is known from here
             self._read_events(horizon)
+            self._verdicts = verdict_times(self._changes)
         except Exception as exc:  # a broken file must not take the dashboard down
             log.exception("history could not be read")
             self.problem = f"{type(exc).__name__}: {exc}"
@@ -187,7 +191,8 @@ class HistoryView:
             for name in missing:
                 events = by_feed[name]
                 sessions = sessions_since(self._first_seen.get(name), self._sessions)
-                self._day[name] = uptime(events, sessions, name, now - DAY, now).percent
+                figure = uptime(events, sessions, name, now - DAY, now, self._verdicts)
+                self._day[name] = figure.percent
         return dict(self._day)
 
     def feed(self, name: str) -> FeedHistory | None:
@@ -209,10 +214,10 @@ class HistoryView:
         shown = FeedHistory(
             now=now,
             uptimes=tuple(
-                (label, uptime(events, sessions, name, now - seconds, now))
+                (label, uptime(events, sessions, name, now - seconds, now, self._verdicts))
                 for label, seconds in WINDOWS
             ),
-            spans=tuple(state_spans(events, sessions, name, now - DAY, now)),
+            spans=tuple(state_spans(events, sessions, name, now - DAY, now, self._verdicts)),
             incidents=incidents,
         )
         self._feeds[name] = shown

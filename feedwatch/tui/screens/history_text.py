@@ -56,7 +56,8 @@ def _percent(u: Uptime) -> Content:
 
 
 def incident_lines(incidents: Sequence[IncidentRecord], now: float) -> Content:
-    """Each stale or down period, newest first: when, how long, what, and what it cost."""
+    """Each stale, down or partial period, newest first: when, how long, what, and what
+    it cost."""
     if not incidents:
         return Content.styled("No incidents in this window.", MUTED)
     lines = []

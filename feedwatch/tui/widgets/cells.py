@@ -14,6 +14,7 @@ from rich.text import Text
 
 from feedwatch.engine.snapshot import FeedSnapshot
 from feedwatch.engine.verdict import State
+from feedwatch.history.uptime import NO_FIGURE
 from feedwatch.tui.palette import Palette
 
 STATE_SYMBOL = {
@@ -154,7 +155,7 @@ def reconnects_cell(count: int, storm: bool, palette: Palette) -> Text:
 def format_uptime(percent: float | None) -> str:
     """99.2%: rounded down, so 100% means not a moment lost; a dash when nothing was watched."""
     if percent is None:
-        return "—"
+        return NO_FIGURE
     if percent >= 100.0:
         return "100%"
     return f"{math.floor(percent * 10 + 1e-9) / 10:.1f}%"

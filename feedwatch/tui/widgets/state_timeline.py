@@ -1,4 +1,5 @@
-"""A feed's states over the last day, one lane each, from the history store.
+"""A feed's states over the last day, one lane each, from the history store: the
+engine's verdicts (partial included), then the time nobody watched.
 
 Every span is drawn, however short: a ten-second outage in a day still takes a cell,
 because an outage too small to see is one nobody investigates.
@@ -42,7 +43,8 @@ def lane_runs(spans: tuple[Span, ...], state: str, join: float) -> list[tuple[fl
 
 
 class StateTimeline(ThemedPlot[StateSeries]):
-    """Live, stale, down, quiet, paused and unwatched time, hour by hour."""
+    """Each verdict's time (live, partial, stale, frozen, lagging, backoff, connecting,
+    quiet, paused) and the unwatched time, hour by hour."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "state-timeline--axes",
@@ -54,11 +56,15 @@ class StateTimeline(ThemedPlot[StateSeries]):
 
     DEFAULT_CSS = """
     StateTimeline {
-        height: 11;
+        height: 15;
         & > .state-timeline--axes { color: $foreground-muted; }
         & > .state-timeline--live { color: $success; }
+        & > .state-timeline--partial { color: $error; }
         & > .state-timeline--stale { color: $error; }
-        & > .state-timeline--down { color: $warning; }
+        & > .state-timeline--frozen { color: $error; }
+        & > .state-timeline--lagging { color: $warning; }
+        & > .state-timeline--backoff { color: $warning; }
+        & > .state-timeline--connecting { color: $accent; }
         & > .state-timeline--quiet { color: $secondary; }
         & > .state-timeline--paused { color: $foreground-muted; }
         & > .state-timeline--unmonitored { color: $foreground-muted; }
