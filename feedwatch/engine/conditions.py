@@ -36,6 +36,22 @@ class RaiseEvent(Protocol):
     ) -> object: ...
 
 
+class Stoppable(Protocol):
+    """A condition with a timer of its own, ended when the monitor stops."""
+
+    def stop(self) -> None: ...
+
+
+class Counted(Stoppable, Protocol):
+    """A condition that counts only while the feed is watched for alarms: counted afresh
+    from ``now`` when watching begins (start, resume, a quiet window ends), stood down
+    without an event when it ends (paused: ``forget`` what failed; quiet: keep it)."""
+
+    def count(self, now: float) -> None: ...
+
+    def stand_down(self, forget: bool) -> None: ...
+
+
 class ScheduleKeeper:
     """Which schedule window is in force, re-evaluated by a timer at each boundary."""
 
@@ -95,12 +111,12 @@ class SilenceClock:
         self._silent_since = 0.0  # the last data (or start) the active silence counts from
         self._due = Deadline(clock, self._check)
 
-    def count(self) -> None:
-        """Count from the feed's data reference (start, resume, leaving quiet)."""
+    def count(self, now: float | None = None) -> None:
+        """Count from the feed's data reference (start, resume, leaving quiet), not ``now``."""
         if self.limit is not None:
             self._due.rearm(self._watch.reference() + self.limit)
 
-    def stand_down(self) -> None:
+    def stand_down(self, forget: bool = False) -> None:
         """Paused or quiet: stop counting; an active silence ends without an event."""
         self._due.disarm()
         self.active = False

@@ -136,7 +136,7 @@ class ContentWatch:
         if self.frozen_after is not None and self.value_path is not None:
             self._frozen_due.rearm(now + self.frozen_after)
 
-    def stand_down(self) -> None:
+    def stand_down(self, forget: bool = False) -> None:
         """Paused or quiet: lagging and frozen end without events, and nothing is timed."""
         self._counting = False
         self._frozen_due.disarm()

@@ -13,7 +13,6 @@ keep their own timers in ``conditions``; the monitor decides when they count.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Callable
 from enum import StrEnum
@@ -21,13 +20,22 @@ from typing import Any
 
 from feedwatch.config.model import FeedConfig
 from feedwatch.engine.clock import Clock, Timer
-from feedwatch.engine.conditions import DownClock, ScheduleKeeper, SilenceClock, StormClock
+from feedwatch.engine.conditions import (
+    Counted,
+    DownClock,
+    ScheduleKeeper,
+    SilenceClock,
+    Stoppable,
+    StormClock,
+)
 from feedwatch.engine.content import ContentWatch
 from feedwatch.engine.events import Event, EventKind
+from feedwatch.engine.journal import EventJournal, Publish
 from feedwatch.engine.learned import LearnedThreshold
 from feedwatch.engine.redact import FeedRedactor
 from feedwatch.engine.schedule import Regime, window_label
 from feedwatch.engine.snapshot import ChannelSnapshot, FeedSnapshot
+from feedwatch.engine.threshold import Threshold
 from feedwatch.engine.verdict import State, is_healthy, is_warning
 from feedwatch.engine.watch import Watch
 
@@ -42,7 +50,6 @@ class Phase(StrEnum):
     STOPPED = "stopped"
 
 
-Emit = Callable[[Event], None]
 RequestReconnect = Callable[[str], object]
 
 
@@ -53,19 +60,17 @@ class FeedMonitor:
         self,
         config: FeedConfig,
         clock: Clock,
-        emit: Emit,
+        emit: Publish,
         request_reconnect: RequestReconnect,
     ) -> None:
         self.config = config
         self.name = config.name
         self.clock = clock
-        self._emit = emit
         self._request_reconnect = request_reconnect
-        self.stale_after = config.stale_after
-        self.channel_stale_after = config.effective_channel_stale_after
+        self.threshold = Threshold(config, self._learned_seconds)
         self.reconnect_on_stale = config.reconnect_on_stale
         self.phase = Phase.CONNECTING
-        self.watch = Watch(clock, None, self.stale_after, self._due)
+        self.watch = Watch(clock, None, config.stale_after, self._due)  # nothing overrides it yet
         self.channels: dict[str, Watch] = {}
         self.dropped_channels = 0
         self._started = False  # no timers before start(): there may be no event loop yet
@@ -82,6 +87,17 @@ class FeedMonitor:
             LearnedThreshold(config, clock, self.emit, self._learned_threshold)
             if config.stale_after_auto
             else None
+        )
+        # The conditions beside staleness, each listed once: a new one is one more entry.
+        # Counted ones count only while alarming; every one stops with the monitor.
+        self._counted: tuple[Counted, ...] = (self.silence, self.down) + (
+            (self.content,) if self.content is not None else ()
+        )
+        self._conditions: tuple[Stoppable, ...] = (
+            self.schedule,
+            self.storm,
+            *self._counted,
+            *((self.learned,) if self.learned is not None else ()),
         )
         for key in config.channels:
             self._add_channel(key)
@@ -100,12 +116,11 @@ class FeedMonitor:
         self.close_reason: str | None = None
         self.last_error: str | None = None  # redacted, as all text the monitor keeps
         self.redact = FeedRedactor(config)
-        self.last_event: Event | None = None
+        self.journal = EventJournal(config.name, clock, self.redact, emit)
         # (monotonic time, first bytes) of the latest messages, for the detail view.
         self.recent_raw: deque[tuple[float, bytes]] = deque(maxlen=20)
         self._monotonic = clock.monotonic
         self._rate_timer: Timer | None = None
-        self.events: deque[Event] = deque(maxlen=200)
         # When this process started (monotonic), once data from before it was carried over.
         self.restarted_at: float | None = None
         # The one verdict every surface reads; a ``state`` event says each change of it.
@@ -123,22 +138,14 @@ class FeedMonitor:
         age: float | None = None,
         **fields: Any,
     ) -> Event:
-        extra = {k: v for k, v in fields.items() if v is not None}
-        redact = self.redact
-        if redact.active:  # text from servers and exceptions may quote a secret back
-            reason = None if reason is None else redact(reason)
-            extra = {k: redact(v) if isinstance(v, str) else v for k, v in extra.items()}
-        event = Event(self.clock.time(), self.name, kind, channel, reason, age, extra)
+        event = self.journal.make(kind, channel, reason, age, fields)
         if kind is EventKind.STATE:
-            self.events.append(event)
-            self._emit(event)
+            self.journal.publish(event)
             return event
         # The verdict moves before anyone hears why, so a listener reads the new one.
         previous = self.verdict
         self.verdict = self.state
-        self.last_event = event
-        self.events.append(event)
-        self._emit(event)
+        self.journal.publish(event)
         if self.verdict is not previous:
             self._announce_verdict(previous)
         return event
@@ -161,6 +168,15 @@ class FeedMonitor:
             channels_stale=len(stale) or None,
             channels=len(self.channels) if stale else None,
         )
+
+    @property
+    def events(self) -> deque[Event]:
+        """This feed's latest events, oldest first."""
+        return self.journal.events
+
+    @property
+    def last_event(self) -> Event | None:
+        return self.journal.last
 
     # -- state --------------------------------------------------------------
 
@@ -276,19 +292,15 @@ class FeedMonitor:
         for watch in (self.watch, *self.channels.values()):
             watch.restart_window(now, arm=counting)
         if counting:
-            self.silence.count()
-            self.down.count(now)
-            if self.content is not None:
-                self.content.count(now)
+            for condition in self._counted:
+                condition.count(now)
 
     def _stand_down(self, forget_failures: bool) -> None:
         """Paused or quiet: no timers, and stale, silence and down end without events."""
         for watch in (self.watch, *self.channels.values()):
             watch.stand_down()
-        self.silence.stand_down()
-        self.down.stand_down(forget=forget_failures)
-        if self.content is not None:
-            self.content.stand_down()
+        for condition in self._counted:
+            condition.stand_down(forget_failures)
 
     def _sample_rates(self) -> None:
         # Once a second, not once a message: rates cost nothing on the hot path.
@@ -450,24 +462,22 @@ class FeedMonitor:
         On a feed with a schedule the change holds until the next window boundary;
         from there the schedule's threshold is in force again.
         """
-        if not seconds > 0 or math.isinf(seconds) or math.isnan(seconds):
-            raise ValueError(f"threshold must be a positive number of seconds, got {seconds!r}")
         old = self.stale_after
+        self.threshold.change(seconds)  # raises ValueError for a value that is no threshold
         self.emit(
             EventKind.THRESHOLD_CHANGED,
             reason=f"stale_after {old:g}s -> {seconds:g}s",
             old_seconds=old,
             new_seconds=seconds,
         )
-        self._set_threshold(seconds)
+        self._apply_threshold()
 
-    def _set_threshold(self, seconds: float) -> None:
-        self.stale_after = seconds
-        self.watch.stale_after = seconds
-        if self.config.channel_stale_after is None:  # channels follow the feed's threshold
-            self.channel_stale_after = seconds
-            for ch in self.channels.values():
-                ch.stale_after = seconds
+    def _apply_threshold(self) -> None:
+        """Give every watch the threshold in force, and move their deadlines to match."""
+        feed, channel = self.threshold.feed, self.threshold.channel
+        self.watch.stale_after = feed
+        for ch in self.channels.values():
+            ch.stale_after = channel
         for watch in (self.watch, *self.channels.values()):
             self._rearm(watch)
 
@@ -482,19 +492,21 @@ class FeedMonitor:
             self._open_window(self.clock.monotonic())
 
     @property
-    def base_stale_after(self) -> float:
-        """The threshold outside schedule windows: as configured, or as learned."""
-        return self.config.stale_after if self.learned is None else self.learned.current.seconds
+    def stale_after(self) -> float:
+        """The feed's threshold in force."""
+        return self.threshold.feed
+
+    def _learned_seconds(self) -> float | None:
+        return None if self.learned is None else self.learned.current.seconds
 
     def _learned_threshold(self, seconds: float) -> None:
         """The learned value moved: it applies unless a schedule window sets its own."""
-        regime = self.schedule.regime
-        if regime is None or regime.stale_after is None:
-            self._set_threshold(seconds)
+        if self.threshold.learned_moved():
+            self._apply_threshold()
 
     def _announce_regime(self, regime: Regime) -> None:
-        base = self.base_stale_after
-        threshold = base if regime.stale_after is None else regime.stale_after
+        self.threshold.enter_window(regime.stale_after)
+        threshold = self.threshold.feed
         label = window_label(regime.window)
         where = "outside every window" if regime.window is None else label
         self.emit(
@@ -504,7 +516,7 @@ class FeedMonitor:
             quiet=regime.quiet,
             stale_after_seconds=threshold,
         )
-        self._set_threshold(threshold)
+        self._apply_threshold()
 
     def on_paused(self) -> None:
         """Stop watching (no alarms while paused) and say so."""
@@ -523,14 +535,8 @@ class FeedMonitor:
         self.phase = Phase.STOPPED
         for watch in (self.watch, *self.channels.values()):
             watch.disarm()
-        self.schedule.stop()
-        self.silence.stop()
-        self.down.stop()
-        self.storm.stop()
-        if self.content is not None:
-            self.content.stop()
-        if self.learned is not None:
-            self.learned.stop()
+        for condition in self._conditions:
+            condition.stop()
         if self._rate_timer is not None:
             self._rate_timer.cancel()
             self._rate_timer = None
@@ -716,7 +722,7 @@ class FeedMonitor:
                     channel=key,
                 )
             return None
-        watch = Watch(self.clock, key, self.channel_stale_after, self._due, gap_buffer=256)
+        watch = Watch(self.clock, key, self.threshold.channel, self._due, gap_buffer=256)
         self.channels[key] = watch
         if self._started and self._alarming:
             watch.arm(watch.deadline())
