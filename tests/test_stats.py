@@ -38,8 +38,9 @@ def test_no_rate_before_two_samples() -> None:
 
 def test_gap_buffer_keeps_only_the_most_recent_gaps() -> None:
     buf = GapBuffer(size=4)
-    for i in range(10):
-        buf.add(float(i), float(i))
+    for i in range(10):  # as Watch.record does it: the two deques side by side
+        buf.gaps.append(float(i))
+        buf.times.append(float(i))
     assert list(buf.gaps) == [6.0, 7.0, 8.0, 9.0]
     assert buf.recent(2) == [8.0, 9.0]
 
@@ -47,7 +48,8 @@ def test_gap_buffer_keeps_only_the_most_recent_gaps() -> None:
 def test_gap_summary_reports_nearest_rank_percentiles() -> None:
     buf = GapBuffer(size=1000)
     for i in range(1, 101):
-        buf.add(float(i), i / 100)
+        buf.gaps.append(i / 100)
+        buf.times.append(float(i))
     summary = buf.summary()
     assert summary.count == 100
     assert summary.p50 == 0.5

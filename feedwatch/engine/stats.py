@@ -66,11 +66,6 @@ class GapBuffer:
         self._summary: GapSummary | None = None
         self._summary_at = -1
 
-    def add(self, at: float, gap: float) -> None:
-        # The hot path appends to ``gaps`` and ``times`` directly; this is for everyone else.
-        self.gaps.append(gap)
-        self.times.append(at)
-
     def clear(self) -> None:
         self.gaps.clear()
         self.times.clear()

@@ -32,6 +32,7 @@ from feedwatch.tui.screens.detail_text import (
     stats_facts,
 )
 from feedwatch.tui.screens.history_text import HISTORY_OFF, incident_lines, uptime_table
+from feedwatch.tui.widgets.cells import STATE_SYMBOL
 from feedwatch.tui.widgets.gap_charts import GapHistogram, GapSeries, GapTimeline
 from feedwatch.tui.widgets.state_timeline import StateSeries, StateTimeline
 
@@ -155,7 +156,9 @@ class DetailScreen(Screen[None]):
 
         state = self.query_one("#feed-state", Label)
         if self._changed("state", (feed.state, feed.storm)):
-            state.update(f"● {feed.state.upper()}" + ("  STORM" if feed.storm else ""))
+            # The row's own symbol, so the title and the table say the state the same way.
+            symbol = STATE_SYMBOL[feed.state]
+            state.update(f"{symbol} {feed.state.upper()}" + ("  ⚡ STORM" if feed.storm else ""))
             state.set_classes(f"-{feed.state}" + (" -storm" if feed.storm else ""))
         self._put("#feed-url", Label, Content(feed.url))  # literal text: URLs may hold "["
         self._put("#suggestion", Static, self._suggestion_text())
