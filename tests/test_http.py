@@ -133,3 +133,51 @@ async def test_unknown_paths_are_404(sim: Simulator) -> None:
             assert status == 404
         finally:
             await server.stop()
+
+
+@pytest.mark.parametrize(("channel_health", "expected"), [("page", 503), ("warn", 200)])
+async def test_a_feed_with_a_stale_channel_is_partial_on_every_http_surface(
+    sim: Simulator, channel_health: str, expected: int
+) -> None:
+    """The demo's multiplex case: /health, /health/<feed> and /metrics read one verdict."""
+    import json
+
+    mux = feed(
+        "mux",
+        sim.url("/mux"),
+        channel_key="stream",
+        channels=("x", "y"),
+        channel_stale_after=0.4,
+        channel_health=channel_health,
+    )
+    async with Running(mux) as run:
+        server = HealthServer(run.engine, ServerConfig(host="127.0.0.1", port=0))
+        await server.start()
+        assert server.port
+        try:
+            await wait_until(lambda: run.state("mux") == "live")
+            sim.stall_channel("/mux", "y")
+            await wait_until(lambda: run.state("mux") == "partial", message="mux to turn partial")
+            status, _, body = await get(server.port, "/health")
+            doc = json.loads(body)
+            assert status == expected
+            assert doc["status"] == ("ok" if expected == 200 else "degraded")
+            [entry] = doc["feeds"]
+            assert (entry["state"], entry["healthy"], entry["stale"]) == (
+                "partial",
+                expected == 200,
+                False,  # the feed's own data flows: partial, not stale
+            )
+            assert entry["channels_stale"] == 1
+            status, _, body = await get(server.port, "/health/mux")
+            assert status == expected
+            assert json.loads(body)["state"] == "partial"
+            _, _, metrics = await get(server.port, "/metrics")
+            assert 'feedwatch_state{feed="mux",state="partial"} 1.0' in metrics
+            assert f'feedwatch_healthy{{feed="mux"}} {1.0 if expected == 200 else 0.0}' in metrics
+            sim.resume_channel("/mux", "y")
+            await wait_until(lambda: run.state("mux") == "live", message="mux to be live again")
+            status, _, _ = await get(server.port, "/health")
+            assert status == 200
+        finally:
+            await server.stop()
