@@ -28,6 +28,7 @@ from websockets.exceptions import ConnectionClosed
 
 from feedwatch.config.loader import load_config
 from feedwatch.tui.factory import build_app
+from feedwatch.tui.screens.detail import DetailScreen
 from tests.alert_receiver import Receiver
 from tests.live import free_port
 from tests.waiting import wait_until
@@ -249,10 +250,21 @@ async def test_no_secret_reaches_the_dashboard(
         await pilot.pause(1.0)
         screens["main"] = screen_text(app.export_screenshot())
         await pilot.press("enter")  # the detail view of the selected (first) feed
-        await pilot.pause(0.5)
-        screens["detail"] = screen_text(app.export_screenshot())
+        # The detail view draws its panels after it mounts: wait for the close to show.
+        screens["detail"] = await wait_until(
+            lambda: (
+                (text := screen_text(app.export_screenshot()))
+                and "closed by server: 4003" in text
+                and text
+            ),
+            timeout=10,
+            interval=0.2,
+            message="the detail view to show the close",
+        )
         await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, DetailScreen), message="back")
         await pilot.press("down", "enter")
+        await wait_until(lambda: isinstance(app.screen, DetailScreen), message="second detail")
         await pilot.pause(0.5)
         screens["detail of refused"] = screen_text(app.export_screenshot())
     assert "leaky" in screens["main"]
