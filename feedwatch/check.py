@@ -31,7 +31,7 @@ from feedwatch.config.model import Config, FeedConfig
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import EventKind
 from feedwatch.engine.snapshot import FeedSnapshot
-from feedwatch.engine.verdict import WARN, State
+from feedwatch.engine.verdict import State, is_warning
 from feedwatch.runtime import Parts, Runtime
 
 # How often the check reads the engine's verdicts while it waits.
@@ -68,7 +68,7 @@ class ProbeResult:
         if self.first_data is None:
             return CRITICAL
         if self.partial:
-            return WARNING if self.channel_health == WARN else CRITICAL
+            return WARNING if is_warning(State.PARTIAL, self.channel_health) else CRITICAL
         return WARNING if self.first_data > self.window / 2 else OK
 
     def describe(self) -> str:

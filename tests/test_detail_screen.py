@@ -161,7 +161,7 @@ async def test_no_suggestion_from_too_few_gaps(feeds: Feeds) -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         shown = text_of(app, "#suggestion")
-        assert "No suggested threshold: need 200 normal gaps over 10m (have 5 over 1s)" in shown
+        assert "No suggested threshold: need 200 normal gaps over 10m (have 5 over 1.2s)" in shown
         await pilot.press("a")
         await pilot.pause()
         assert feeds.engine.feed_snapshot(FEED.name).stale_after == 30.0
@@ -237,8 +237,8 @@ async def test_each_channel_shows_a_suggestion_from_its_own_gaps() -> None:
         await pilot.pause()
         lines = text_of(app, "#channels").splitlines()
         assert lines == [
-            "btc  0.500s (now 30s) · 4 × p99 of 8,999 gaps over 14m 59s",  # noqa: RUF001
-            "eth  10s (now 30s) · 4 × p99 of 449 gaps over 14m 57s",  # noqa: RUF001
+            "btc  0.500s (now 30s) · 4 × p99 of 8,999 gaps over 15m",  # noqa: RUF001
+            "eth  10s (now 30s) · 4 × p99 of 449 gaps over 14m 58s",  # noqa: RUF001
             "sol  none: need 200 normal gaps over 10m (have 1 over 10s)",
         ]
 

@@ -167,10 +167,10 @@ def test_suggestion_is_stable_over_a_minute() -> None:
 def test_suggestion_needs_a_minimum_sample() -> None:
     assert (MIN_GAPS, MIN_SPAN) == (200, 600.0)
     busy = FakeFeed(stale_after=5.0)
-    busy.every(0.05, 11_000)  # 10,999 gaps, but only over 9m 09s
+    busy.every(0.05, 11_000)  # 10,999 gaps, but only over 9m 10s (549.95 s, rounded)
     advice = busy.advice()
     assert advice.suggestion is None
-    assert advice.why_not == "need 200 normal gaps over 10m (have 10,999 over 9m 09s)"
+    assert advice.why_not == "need 200 normal gaps over 10m (have 10,999 over 9m 10s)"
     busy.every(0.05, 1_100)  # now over ten minutes
     assert busy.suggested() == 0.25  # 4 x 0.05 s, to within one bin
 
@@ -187,7 +187,7 @@ def test_suggestion_says_what_it_rests_on() -> None:
     suggestion = ticker.advice().suggestion
     assert suggestion is not None and suggestion.seconds == 1.0
     assert suggestion.rule == (
-        "4 × p99 of 2,499 gaps over 10m 24s (0.256s) = 1.02s → 1s; "  # noqa: RUF001
+        "4 × p99 of 2,499 gaps over 10m 25s (0.256s) = 1.02s → 1s; "  # noqa: RUF001
         "the field's rule is 3–5 × p99"  # noqa: RUF001
     )
 

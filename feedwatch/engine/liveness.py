@@ -36,7 +36,7 @@ from feedwatch.engine.redact import FeedRedactor
 from feedwatch.engine.schedule import Regime, window_label
 from feedwatch.engine.snapshot import ChannelSnapshot, FeedSnapshot
 from feedwatch.engine.threshold import Threshold
-from feedwatch.engine.verdict import State, is_healthy, is_warning
+from feedwatch.engine.verdict import State, is_healthy
 from feedwatch.engine.watch import Watch
 
 
@@ -566,7 +566,6 @@ class FeedMonitor:
             url=url,
             state=self.verdict,
             healthy=is_healthy(self.verdict, self.config.channel_health),
-            warning=is_warning(self.verdict, self.config.channel_health),
             replies=self.replies,
             connected=self.connected,
             stale=w.stale,

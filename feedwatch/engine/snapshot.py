@@ -64,9 +64,8 @@ class FeedSnapshot:
     subscribe_sent: int
     channels: tuple[ChannelSnapshot, ...]
     taken_at: float  # unix seconds
-    # The verdict's meaning, from the engine: what /health, check and the header count.
+    # What the verdict means for this feed (channel_health applied): what /health answers.
     healthy: bool = True
-    warning: bool = False  # healthy, but partial where channel_health = "warn"
     replies: int = 0
     # Schedules and the slower conditions.
     quiet: bool = False  # inside a quiet window: measured, never alarmed

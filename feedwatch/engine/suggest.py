@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 
 from feedwatch.config.durations import format_duration
+from feedwatch.engine.events import rough_duration
 from feedwatch.engine.gap_histogram import GapEvidence
 
 # The arithmetic's own floor: fewer gaps than this and the p99 is really the max of a handful.
@@ -161,7 +162,7 @@ def advise(evidence: GapEvidence, current: float, stale: bool, held: float | Non
     if gaps < MIN_GAPS or span < MIN_SPAN:
         why = (
             f"need {MIN_GAPS} normal gaps over {format_duration(MIN_SPAN)} "
-            f"(have {gaps:,} over {span_text(span)})"
+            f"(have {gaps:,} over {rough_duration(span)})"
         )
         if evidence.left_out:
             why += f"; {left_out_text(evidence.left_out)}"
@@ -179,19 +180,7 @@ def advise(evidence: GapEvidence, current: float, stale: bool, held: float | Non
 
 
 def _basis(evidence: GapEvidence) -> str:
-    return f"p99 of {evidence.gaps:,} gaps over {span_text(evidence.span)}"
-
-
-def span_text(seconds: float) -> str:
-    """How long a window is, to the minute once it is past an hour: 45s, 12m 05s, 1h 02m."""
-    whole = int(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m {secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
+    return f"p99 of {evidence.gaps:,} gaps over {rough_duration(evidence.span)}"
 
 
 def left_out_text(count: int) -> str:
