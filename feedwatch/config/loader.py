@@ -35,7 +35,11 @@ from feedwatch.config.model import (
 from feedwatch.config.presets import PRESETS, expand, unknown_preset
 from feedwatch.config.problems import ConfigError, Problem, Segments
 from feedwatch.config.shape import ShapeChecker
-from feedwatch.config.syntax_errors import number_too_long_problem, syntax_problem
+from feedwatch.config.syntax_errors import (
+    nesting_problem,
+    number_too_long_problem,
+    syntax_problem,
+)
 from feedwatch.config.toml_text import dotted, toml_repr
 
 __all__ = ["ConfigError", "Problem", "load_config", "parse_config"]
@@ -98,6 +102,10 @@ def _parse(
 ) -> tuple[Config, dict[str, Any]]:
     """The checked Config, and the TOML as written (presets merged in) for later checks."""
     text = text.removeprefix("\ufeff")
+    too_deep = nesting_problem(text)
+    if too_deep is not None:
+        summary = "invalid TOML" + (f" in {source}" if source else "")
+        raise ConfigError([too_deep], source, summary)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -106,6 +114,10 @@ def _parse(
     except ValueError:  # an integer too long for Python to convert
         summary = "invalid TOML" + (f" in {source}" if source else "")
         raise ConfigError([number_too_long_problem()], source, summary) from None
+    except RecursionError:  # nesting the scan missed (it counts only brackets and braces)
+        summary = "invalid TOML" + (f" in {source}" if source else "")
+        reason = "values nested too deep to read; no setting needs that"
+        raise ConfigError([Problem("", "", reason)], source, summary) from None
     reader = _ConfigReader(raw, text, os.environ if environ is None else environ, source)
     feeds, server = reader.read()
     ui = reader.read_ui()

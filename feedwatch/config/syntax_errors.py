@@ -48,3 +48,50 @@ def _syntax_hint(message: str, line: str) -> str:
     if unquoted and not _TOML_LITERAL.fullmatch(unquoted["value"]):
         return f' (text values need quotes: "{unquoted["value"]}")'
     return ""
+
+
+# Deeper than any setting needs, and far below where tomllib's recursive parser gives out.
+MAX_NESTING = 64
+
+
+def nesting_problem(text: str) -> Problem | None:
+    """Arrays and inline tables nested too deep, located: tomllib would raise RecursionError."""
+    depth, line, column, at = 0, 1, 0, 0
+    quote = ""  # the delimiter of the string we are in, if any
+    size = len(text)
+    while at < size:
+        char = text[at]
+        column += 1
+        if char == "\n":
+            line, column = line + 1, 0
+        elif quote:
+            if char == "\\" and quote in ('"', '"""'):
+                at, column = at + 1, column + 1  # an escaped character never ends the string
+            elif text.startswith(quote, at):
+                at, column = at + len(quote) - 1, column + len(quote) - 1
+                quote = ""
+        elif char == "#":
+            end = text.find("\n", at)
+            at = size if end < 0 else end
+            continue
+        elif char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, at) else char
+            at, column = at + len(quote) - 1, column + len(quote) - 1
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                lines = text.splitlines()
+                shown = lines[line - 1] if line <= len(lines) else ""
+                cut = shown[: max(column + 20, 60)]
+                gutter = " " * len(str(line))
+                message = (
+                    f"arrays or inline tables nested more than {MAX_NESTING} deep; "
+                    "no setting needs that"
+                    f"\n{line} | {cut}{' ...' if len(cut) < len(shown) else ''}"
+                    f"\n{gutter} | {' ' * (column - 1)}^"
+                )
+                return Problem(f"line {line}, column {column}", "", message)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        at += 1
+    return None
