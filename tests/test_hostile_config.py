@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,12 @@ def test_the_nesting_error_points_at_the_first_bracket_too_deep() -> None:
 
 @pytest.mark.parametrize(
     "quoted",
-    ['"' + "[" * 200 + '"', "'" + "{" * 200 + "'", '"""\n' + "[" * 200 + '\n"""', "1 # " + "[" * 200],
+    [
+        '"' + "[" * 200 + '"',
+        "'" + "{" * 200 + "'",
+        '"""\n' + "[" * 200 + '\n"""',
+        "1 # " + "[" * 200,
+    ],
 )
 def test_brackets_inside_strings_and_comments_are_not_nesting(quoted: str) -> None:
     message = error(FEED + f"\nextra = {quoted}\n")
@@ -54,3 +60,41 @@ def test_brackets_inside_strings_and_comments_are_not_nesting(quoted: str) -> No
 def test_nesting_a_config_needs_still_loads() -> None:
     message = error(FEED + "\nextra = " + "[" * MAX_NESTING + "]" * MAX_NESTING + "\n")
     assert "nested more than" not in message and 'unknown key "extra"' in message
+
+
+PASSWORD = "hunter2-s3cret"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        f'url = "ftp://bob:{PASSWORD}@example.com/ws?apiToken=abcd1234efgh5678"',
+        f'url = "wss://bob:{PASSWORD}@exa mple.com/ws?apiToken=abcd1234efgh5678"',
+        f'url = "wss://bob:{PASSWORD}@example.com/ws?apiToken=abcd1234efgh5678" oops',
+        'url = "${FW_TOKEN}"',
+    ],
+)
+def test_config_errors_never_print_a_url_password_or_token(tmp_path: Path, lines: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[[feeds]]\nname = "x"\n{lines}\nstale_after = "30s"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "feedwatch", "check-config", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "FW_TOKEN": "envtok-9f8e7d6c"},
+    )
+    assert done.returncode == 2, done.stderr
+    for secret in (PASSWORD, "abcd1234", "envtok-9f8e7d6c", "envtok%2D"):
+        assert secret not in done.stderr, done.stderr
+    assert "***" in done.stderr or "${FW_TOKEN}" in done.stderr
+
+
+def test_the_caret_still_points_at_the_error_after_a_url_is_masked() -> None:
+    text = f'[[feeds]]\nname = "x"\nurl = "wss://bob:{PASSWORD}@example.com/ws" oops\n'
+    message = error(text)
+    shown = message.splitlines()
+    line = next(n for n, row in enumerate(shown) if row.lstrip().startswith("3 |"))
+    caret = shown[line + 1].index("^")
+    assert shown[line][caret:].startswith("oops")
+    assert PASSWORD not in message

@@ -29,6 +29,7 @@ FEED = FeedConfig(
     stale_after=1.0,
     headers=(("Authorization", "Bearer bearer-8c1d7e42f0"), ("Accept", "json")),
     secrets=("env-3b9e0d7a",),
+    public_params=("symbol",),
 )
 
 
@@ -47,7 +48,7 @@ def test_the_url_becomes_its_safe_form_and_credentials_alone_are_masked() -> Non
     redact = FeedRedactor(FEED)
     text = f"cannot open {URL}: server said tok-5f2a91c3 and bearer-8c1d7e42f0 are bad"
     assert redact(text) == (
-        "cannot open wss://trader:***@feeds.example.com/v1?token=***&symbol=btc: "
+        "cannot open wss://***:***@feeds.example.com/v1?token=***&symbol=btc: "
         "server said *** and *** are bad"
     )
 
@@ -62,7 +63,12 @@ def test_a_secret_cut_short_is_masked_from_half_its_length() -> None:
 
 
 def test_a_feed_without_secrets_costs_nothing_and_changes_nothing() -> None:
-    plain = FeedConfig(name="p", url="wss://feeds.example.com/v1?symbol=btc", stale_after=1.0)
+    plain = FeedConfig(
+        name="p",
+        url="wss://feeds.example.com/v1?symbol=btc",
+        stale_after=1.0,
+        public_params=("symbol",),
+    )
     redact = FeedRedactor(plain)
     assert not redact.active
     assert redact("closed by server: 1000") == "closed by server: 1000"

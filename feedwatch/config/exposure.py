@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from feedwatch.config.secret_values import PUBLIC_HEADERS
+
 # Query parameters whose values are credentials on common feeds and APIs.
 SENSITIVE_PARAMS = frozenset(
     {
@@ -28,14 +30,11 @@ SENSITIVE_PARAMS = frozenset(
 
 # Group- or other-read: anyone but the owner (and root) can read the file.
 READABLE_BY_OTHERS = stat.S_IRGRP | stat.S_IROTH
-# Headers that describe a request rather than authorise it.
-_PUBLIC_HEADERS = frozenset(
-    {
-        "accept", "accept-encoding", "accept-language", "cache-control", "content-type",
-        "origin", "pragma", "referer", "sec-websocket-extensions", "sec-websocket-protocol",
-        "user-agent",
-    }
-)  # fmt: skip
+# A query parameter whose name holds one of these is a credential, however it is spelled:
+# apiToken, client_secret, X-Amz-Signature, listenKey.
+_SECRET_NAME = re.compile(r"token|secret|key|sig|auth|pass|session|credential|jwt", re.IGNORECASE)
+# A value that looks generated rather than chosen: long, and letters mixed with digits.
+_TOKEN_LIKE = re.compile(r"(?=[^&]*\d)(?=[^&]*[A-Za-z])[A-Za-z0-9_\-+/=.~%]{20,}")
 # Webhook formats whose URL is itself the credential (the token is in its path).
 _TOKEN_URL_FORMATS = frozenset({"slack", "discord"})
 # ${NAME}, or ${NAME:-} with an empty fallback: the value comes from the environment.
@@ -65,7 +64,9 @@ def written_secrets(raw: dict[str, Any]) -> Iterator[str]:
     """Where the file holds a secret itself, named the way the user would look for it."""
     for feed in _tables(raw.get("feeds")):
         label = f"feed {json.dumps(feed.get('name', '?'), ensure_ascii=False)}"
-        yield from _in_url(label, feed.get("url"))
+        public = feed.get("public_params")
+        shown = [p for p in public if isinstance(p, str)] if isinstance(public, list) else []
+        yield from _in_url(label, feed.get("url"), shown)
         yield from _in_headers(label, feed.get("headers"))
     server = raw.get("server")
     if isinstance(server, dict) and _written(server.get("token")):
@@ -80,7 +81,7 @@ def written_secrets(raw: dict[str, Any]) -> Iterator[str]:
         yield from _in_headers(label, alert.get("headers"))
 
 
-def _in_url(label: str, url: Any) -> Iterator[str]:
+def _in_url(label: str, url: Any, public: list[str] | None = None) -> Iterator[str]:
     if not isinstance(url, str):
         return
     try:
@@ -90,8 +91,15 @@ def _in_url(label: str, url: Any) -> Iterator[str]:
     userinfo, at, _ = parts.netloc.rpartition("@")
     if at and _written(userinfo.partition(":")[2] or userinfo):
         yield f"{label} url password" if ":" in userinfo else f"{label} url user"
+    shown = {name.lower() for name in public or ()}
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if name.lower() in SENSITIVE_PARAMS and _written(value):
+        if name.lower() in shown or not _written(value):
+            continue
+        if (
+            name.lower() in SENSITIVE_PARAMS
+            or _SECRET_NAME.search(name)
+            or _TOKEN_LIKE.fullmatch(value)
+        ):
             yield f"{label} url parameter {name}"
 
 
@@ -99,7 +107,7 @@ def _in_headers(label: str, headers: Any) -> Iterator[str]:
     if not isinstance(headers, dict):
         return
     for name, value in headers.items():
-        if str(name).lower() not in _PUBLIC_HEADERS and _written(value):
+        if str(name).lower() not in PUBLIC_HEADERS and _written(value):
             yield f"{label} header {name}"
 
 

@@ -13,7 +13,7 @@ import ssl
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from feedwatch.config import schema
 from feedwatch.config.durations import format_duration, parse_duration
@@ -80,6 +80,8 @@ class FeedReader:
             **auto,
             subscribe=self.subscribe(table.subscribe),
             headers=headers,
+            public_params=self.public_params(table, url),
+            cross_origin_redirects=table.cross_origin_redirects,
             channel_key=table.channel_key,
             channels=tuple(table.channels),
             heartbeat=self.optional_matcher(table.heartbeat, "heartbeat"),
@@ -396,6 +398,25 @@ class FeedReader:
             reason, hint = problem
             self.report(("url",), f"{reason}, found {toml_repr(template)}{note}{hint}")
         return url
+
+    def public_params(self, table: schema.FeedTable, url: str) -> tuple[str, ...]:
+        """Query parameters the user says hold no secret; a name not in the url is a typo."""
+        key = ("public_params",)
+        try:
+            query = urlsplit(url).query
+        except ValueError:
+            return ()  # the url's own check reports it
+        written = {unquote_plus(item.partition("=")[0]).lower() for item in query.split("&")}
+        for name in table.public_params:
+            if not name.strip():
+                self.report(key, "expected query parameter names, found an empty one")
+            elif name.lower() not in written:
+                found = ", ".join(sorted(n for n in written if n)) or "none"
+                self.report(
+                    key,
+                    f"{json.dumps(name)} is not a query parameter of url (its parameters: {found})",
+                )
+        return tuple(table.public_params)
 
     def header(self, name: str, template: str) -> str:
         key = ("headers", name)

@@ -34,6 +34,7 @@ from feedwatch.config.model import (
 )
 from feedwatch.config.presets import PRESETS, expand, unknown_preset
 from feedwatch.config.problems import ConfigError, Problem, Segments
+from feedwatch.config.secret_values import header_secrets, mask_urls, secret_forms, url_secrets
 from feedwatch.config.shape import ShapeChecker
 from feedwatch.config.syntax_errors import (
     nesting_problem,
@@ -118,13 +119,16 @@ def _parse(
         summary = "invalid TOML" + (f" in {source}" if source else "")
         reason = "values nested too deep to read; no setting needs that"
         raise ConfigError([Problem("", "", reason)], source, summary) from None
-    reader = _ConfigReader(raw, text, os.environ if environ is None else environ, source)
+    environ = os.environ if environ is None else environ
+    reader = _ConfigReader(raw, text, environ, source)
     feeds, server = reader.read()
     ui = reader.read_ui()
     alerts = reader.read_alerts()
     history = reader.read_history(source)
     if reader.problems:
-        raise ConfigError(reader.sorted_problems(), source)
+        secrets = _written_secrets(reader.raw, text, environ)
+        problems = [_masked(problem, secrets) for problem in reader.sorted_problems()]
+        raise ConfigError(problems, source)
     exposed = exposure_warning(server.host, server.port, server.token) if server.port else None
     config = Config(
         feeds=feeds,
@@ -137,6 +141,38 @@ def _parse(
     )
     return config, reader.raw
 
+
+def _written_secrets(raw: dict[str, Any], text: str, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """Every secret the file holds or brings in from the environment, to mask in its errors."""
+    found: list[str] = []
+    for key in ("feeds", "alerts"):
+        tables = raw.get(key)
+        for table in tables if isinstance(tables, list) else ():
+            if not isinstance(table, dict):
+                continue
+            url, public = table.get("url"), table.get("public_params")
+            public = [p for p in public if isinstance(p, str)] if isinstance(public, list) else []
+            if isinstance(url, str):
+                found += url_secrets(url, public)
+            headers = table.get("headers")
+            if isinstance(headers, dict):
+                pairs = [(str(k), v) for k, v in headers.items() if isinstance(v, str)]
+                found += header_secrets(pairs)
+    server = raw.get("server")
+    if isinstance(server, dict) and isinstance(server.get("token"), str):
+        found += secret_forms([server["token"]])
+    names = {match[1] for match in _VARIABLE.finditer(text)}
+    found += secret_forms(environ[name] for name in names if environ.get(name))
+    # A ${VAR} reference as written is not a secret: only the value it stands for is.
+    return tuple(dict.fromkeys(value for value in found if "${" not in value))
+
+
+def _masked(problem: Problem, secrets: tuple[str, ...]) -> Problem:
+    """A problem whose message quotes a value: no password or token may show in it."""
+    return replace(problem, message=mask_urls(problem.message, secrets))
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
 MIN_REFRESH_HZ = 0.5
 MAX_REFRESH_HZ = 30.0

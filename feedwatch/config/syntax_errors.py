@@ -6,6 +6,7 @@ import re
 import sys
 
 from feedwatch.config.problems import Problem
+from feedwatch.config.secret_values import mask_urls_keeping
 
 _TOML_POSITION = re.compile(
     r"(?P<message>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)"
@@ -31,6 +32,7 @@ def syntax_problem(error: str, text: str) -> Problem:
     number, column = int(match["line"]), int(match["column"])
     lines = text.splitlines()
     line = lines[number - 1].replace("\t", " ") if number <= len(lines) else ""
+    line, column = mask_urls_keeping(line, column)  # the line may hold a password
     gutter = " " * len(str(number))
     snippet = f"\n{number} | {line}\n{gutter} | {' ' * (column - 1)}^"
     where = f"line {number}, column {column}"
@@ -82,6 +84,7 @@ def nesting_problem(text: str) -> Problem | None:
             if depth > MAX_NESTING:
                 lines = text.splitlines()
                 shown = lines[line - 1] if line <= len(lines) else ""
+                shown, column = mask_urls_keeping(shown, column)
                 cut = shown[: max(column + 20, 60)]
                 gutter = " " * len(str(line))
                 message = (

@@ -65,7 +65,7 @@ class FeedWorker:
         self.monitor = FeedMonitor(config, clock, emit, self._abort)
         self.classifier = Classifier(config)
         self.backoff = Backoff(config.backoff, rng)
-        self.display_url = redact_url(config.url, config.secrets)
+        self.display_url = redact_url(config.url, config.secrets, config.public_params)
         self._connect = connect if connect is not None else opener_for(config)
         self._conn: Connection | None = None
         self._session: asyncio.Task[ConnectionEnd] | None = None
