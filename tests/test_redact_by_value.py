@@ -113,7 +113,7 @@ max = "300ms"
     stderr = err.decode()
 
     closes = [e for e in lines if e.get("code") == 4003]
-    assert "bad apiToken *** *** sig ***" == closes[0]["close_reason"]
+    assert closes[0]["close_reason"] == "bad apiToken *** *** sig ***"
     connected = next(e for e in lines if e["event"] == "connected")
     assert connected["url"] == (
         f"ws://127.0.0.1:{port}/ws?apiToken=***&client_secret=***"
