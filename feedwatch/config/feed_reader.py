@@ -81,7 +81,6 @@ class FeedReader:
             subscribe=self.subscribe(table.subscribe),
             headers=headers,
             public_params=self.public_params(table, url),
-            cross_origin_redirects=table.cross_origin_redirects,
             channel_key=table.channel_key,
             channels=tuple(table.channels),
             heartbeat=self.optional_matcher(table.heartbeat, "heartbeat"),

@@ -101,8 +101,6 @@ class FeedConfig:
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     # Query parameters of url shown as written; every other query value is masked as a secret.
     public_params: tuple[str, ...] = ()
-    # Follow a redirect to another origin even though it would carry headers or credentials.
-    cross_origin_redirects: bool = False
     channel_key: str | None = None
     channels: tuple[str, ...] = ()
     heartbeat: MatcherSpec | None = None

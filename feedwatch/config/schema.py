@@ -85,7 +85,6 @@ class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     subscribe: Messages = []
     headers: dict[str, str] = {}
     public_params: list[str] = []
-    cross_origin_redirects: bool = False
     channel_key: str | None = None
     channels: list[str] = []
     channel_stale_after: Duration | None = None

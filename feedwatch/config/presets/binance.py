@@ -30,6 +30,8 @@ def _combined(url: str, event: str, symbols: Sequence[str]) -> dict[str, Any]:
     streams = [f"{symbol.lower()}@{event}" for symbol in symbols]
     keys: dict[str, Any] = {
         "url": url + "/".join(streams),
+        # The stream names are no secret; shown as written, and never masked in channel names.
+        "public_params": ["streams"],
         "channel_key": "stream",
         "channels": streams,
         "event_time": "data.E",
