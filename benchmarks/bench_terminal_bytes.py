@@ -119,7 +119,7 @@ def measure(
 ) -> Figure:
     """Start the console script in tmux at ``size`` and count the bytes it writes."""
     with tempfile.TemporaryDirectory(prefix="fw-bytes-") as home:
-        command = [script, *extra_args]
+        command = [*shlex.split(script), *extra_args]
         if config_text is not None:
             config = Path(home) / "config.toml"
             config.write_text(config_text)
@@ -140,7 +140,7 @@ def measure(
         socket = f"fw-bytes-{os.getpid()}"
         session = "fw"
         width, height = size
-        _tmux(socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
+        _tmux(socket, "-f", "/dev/null", "new-session", "-d", "-s", session, "-c", home,
               "-x", str(width), "-y", str(height), shell)  # fmt: skip
         try:
             _tmux(socket, "pipe-pane", "-o", "-t", session, f"cat >> {shlex.quote(str(capture))}")
@@ -172,8 +172,9 @@ def main() -> int:
         "--feedwatch",
         action="append",
         metavar="LABEL=PATH",
-        help="a console script to measure (repeat to compare checkouts; "
-        "default: this checkout's .venv/bin/feedwatch)",
+        help="a console script to measure, or a command line such as "
+        "'env PYTHONPATH=/work/main .venv/bin/python -m feedwatch' (repeat to compare "
+        "checkouts; default: this checkout's .venv/bin/feedwatch)",
     )
     parser.add_argument("--scenario", action="append", choices=["demo", "load"])
     parser.add_argument(
