@@ -12,9 +12,12 @@ from collections import deque
 from pathlib import Path
 from typing import ClassVar
 
+from rich.console import RenderableType
 from textual import on, work
+from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from feedwatch.alerts.alert import Alert
@@ -34,6 +37,7 @@ from feedwatch.tui.history_view import (
     read_only_notice,
 )
 from feedwatch.tui.palette import Palette
+from feedwatch.tui.screen_diff import DiffUpdate, ScreenDiff
 from feedwatch.tui.screens.detail import DetailScreen
 from feedwatch.tui.screens.help import HelpScreen
 from feedwatch.tui.screens.threshold import ThresholdDialog
@@ -124,6 +128,7 @@ class FeedwatchApp(App[int]):
             runtime.bell = self.ring  # a bell alert beeps and shows a notification here
         self.changed_thresholds: dict[str, float] = {}
         self.ticks = 0
+        self.screen_diff = ScreenDiff()  # what the terminal shows: repaints send changes only
         # Themes are settled before the first frame, so nothing is drawn twice.
         loaded, self._theme_problems = themes.load_themes()
         for theme in loaded:
@@ -263,7 +268,29 @@ class FeedwatchApp(App[int]):
         self.table.relayout()
 
     def on_resize(self) -> None:
+        self.screen_diff.reset()  # the terminal may have cleared or reflowed: repaint it all
         self.call_after_refresh(self.table.relayout)
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        """Write only the cells that differ from what the terminal already shows."""
+        driver = self._driver
+        writes = (
+            isinstance(renderable, CompositorUpdate)
+            and not self._batch_count
+            and self._running
+            and not self._closed
+            and not self.is_headless
+            and driver is not None
+            and not driver.is_inline
+        )
+        if writes:
+            assert isinstance(renderable, CompositorUpdate)
+            size = (self.console.width, self.console.height)
+            sequence = self.screen_diff.diff(renderable, self.console, size)
+            if not sequence and self.cursor_position == self._previous_cursor_position:
+                return  # nothing on screen changes: not even the cursor is moved
+            renderable = DiffUpdate(sequence)
+        super()._display(screen, renderable)
 
     def on_detail_screen_threshold_applied(self, message: DetailScreen.ThresholdApplied) -> None:
         """A suggestion applied in a detail view is a change Ctrl+S should save."""
