@@ -196,3 +196,60 @@ async def test_a_log_file_is_followed_across_rotation(tmp_path: Path, rotation: 
         await wait_until(lambda: run.engine.feed_snapshot("log").messages == 2)
         raw = run.engine.worker("log").monitor.recent_raw[-1][1]
         assert raw == b"after rotation"
+
+
+class Endless:
+    """An SSE server whose one event never ends: data lines, or one line, without end."""
+
+    def __init__(self, chunk: bytes) -> None:
+        self.chunk = chunk
+        self.requests = 0
+        self.sent = 0
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def handler(self, request: web.Request) -> web.StreamResponse:
+        self.requests += 1
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(b"data: first\n\n")
+        try:
+            while self.sent < 64 * 1024 * 1024:  # bounded, should the client never stop it
+                await response.write(self.chunk)
+                self.sent += len(self.chunk)
+        except (ConnectionError, RuntimeError):
+            pass  # the client closed the stream: what feedwatch must do
+        return response
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/events", self.handler)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/events"
+
+
+@pytest.mark.parametrize(
+    ("chunk", "words"),
+    [(b"data: " + b"x" * 1024 + b"\n", "event over max_size"), (b"x" * 4096, "line over max_size")],
+    ids=["endless-event", "endless-line"],
+)
+async def test_an_sse_event_or_line_that_never_ends_is_cut_at_max_size(
+    chunk: bytes, words: str
+) -> None:
+    server = Endless(chunk)
+    await server.start()
+    limit = 64 * 1024
+    try:
+        config = feed("sse", server.url, transport="sse", stale_after=5.0, max_size=limit)
+        async with Running(config) as run:
+            gone = await run.rec.wait_kind(EventKind.DISCONNECTED)
+            assert words in (gone.reason or ""), gone.reason
+            assert run.engine.feed_snapshot("sse").messages >= 1  # the first, whole event
+            # Cut near the limit, not after the server's whole 64 MiB (kernel buffers aside).
+            assert server.sent < 16 * 1024 * 1024
+            await wait_until(lambda: server.requests >= 2)  # and it connects again
+    finally:
+        assert server.runner is not None
+        await server.runner.cleanup()

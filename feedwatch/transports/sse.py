@@ -8,6 +8,7 @@ server's ``retry:``.
 from __future__ import annotations
 
 import aiohttp
+from aiohttp.http_exceptions import LineTooLong
 
 from feedwatch.config.model import FeedConfig
 from feedwatch.transports import http
@@ -23,6 +24,8 @@ from feedwatch.transports.connection import (
 from feedwatch.transports.kind import Kind
 
 HEARTBEAT = (Kind.HEARTBEAT, None, None)
+# A line may carry max_size bytes of data besides its field name and line end ("data: ", CRLF).
+LINE_OVERHEAD = 16
 
 
 class Comment(bytes):
@@ -52,25 +55,34 @@ class SseOpener:
         except BaseException:
             await session.close()
             raise
-        return SseConnection(self, session, response)
+        return SseConnection(self, session, response, feed.max_size)
 
 
 class SseConnection(Plain):
     """One open event stream."""
 
     def __init__(
-        self, opener: SseOpener, session: aiohttp.ClientSession, response: aiohttp.ClientResponse
+        self,
+        opener: SseOpener,
+        session: aiohttp.ClientSession,
+        response: aiohttp.ClientResponse,
+        max_size: int,
     ) -> None:
         self.opener = opener
         self.session = session
         self.response = response
+        self.max_size = max_size
         self.data: list[bytes] = []
+        self.size = 0  # bytes of data gathered for the event being read
 
     async def recv(self) -> bytes:
         readline = self.response.content.readline
+        longest = self.max_size + LINE_OVERHEAD
         while True:
             try:
-                line = await readline()
+                line = await readline(max_line_length=longest)
+            except LineTooLong as exc:
+                raise self._closed(f"line over max_size ({self.max_size:,} bytes)") from exc
             except (aiohttp.ClientError, OSError, ValueError) as exc:
                 raise self._closed(f"stream broken: {type(exc).__name__}: {exc}") from exc
             if not line:
@@ -78,7 +90,7 @@ class SseConnection(Plain):
             line = line.rstrip(b"\r\n")
             if not line:
                 if self.data:
-                    payload, self.data = b"\n".join(self.data), []
+                    payload, self.data, self.size = b"\n".join(self.data), [], 0
                     return payload
                 continue
             if line[:1] == b":":
@@ -87,6 +99,12 @@ class SseConnection(Plain):
             if value[:1] == b" ":
                 value = value[1:]
             if name == b"data":
+                # An event that never ends must not grow without bound: max_size holds for an
+                # SSE event as for a WebSocket message (readline bounds one line).
+                self.size += len(value) + 1
+                if self.size > self.max_size:
+                    self.data, self.size = [], 0
+                    raise self._closed(f"event over max_size ({self.max_size:,} bytes)")
                 self.data.append(value)
             elif name == b"id" and b"\0" not in value:
                 self.opener.last_id = value.decode("utf-8", "replace")
