@@ -253,3 +253,50 @@ async def test_an_sse_event_or_line_that_never_ends_is_cut_at_max_size(
     finally:
         assert server.runner is not None
         await server.runner.cleanup()
+
+
+class HugeAnswer:
+    """A health endpoint whose answer is endless (chunked) or declares gigabytes."""
+
+    def __init__(self, declare: bool) -> None:
+        self.declare = declare
+        self.sent = 0
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def handler(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        if self.declare:
+            response.content_length = 3 * 1024**3
+        await response.prepare(request)
+        chunk = b" " * 65536
+        try:
+            while self.sent < 64 * 1024 * 1024:  # bounded, should the client never stop it
+                await response.write(chunk)
+                self.sent += len(chunk)
+        except (ConnectionError, RuntimeError):
+            pass  # the client closed: what feedwatch must do
+        return response
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/health", self.handler)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/health"
+
+
+@pytest.mark.parametrize("declare", [False, True], ids=["chunked", "declared-3GB"])
+async def test_a_health_answer_over_max_size_is_a_failure_read_no_further(declare: bool) -> None:
+    server = HugeAnswer(declare)
+    await server.start()
+    try:
+        config = feed("svc", server.url, stale_after=5.0, transport="http-poll", max_size=64 * 1024)
+        async with Running(config) as run:
+            error = await run.rec.wait_kind(EventKind.ERROR)
+            assert "over max_size (65,536 bytes)" in (error.reason or ""), error.reason
+            assert server.sent < 16 * 1024 * 1024  # stopped near the limit, not at 64 MiB
+    finally:
+        assert server.runner is not None
+        await server.runner.cleanup()

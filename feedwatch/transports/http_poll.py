@@ -53,13 +53,28 @@ class PollConnection(Plain):
         response = await http.get(self.session, self.feed)
         try:
             async with asyncio.timeout(self.feed.open_timeout):
-                body = await response.read()
+                body = await self.read_bounded(response)
         except (aiohttp.ClientError, OSError) as exc:
             raise OpenFailed(http.describe_http_failure(exc)) from exc
         finally:
             response.release()
         self.age = self.reported_age(body)
         return body
+
+    async def read_bounded(self, response: aiohttp.ClientResponse) -> bytes:
+        """The body, or a failure once it passes max_size: a 3 GB answer never reaches memory."""
+        limit = self.feed.max_size
+        declared = response.content_length
+        if declared is not None and declared > limit:
+            raise OpenFailed(too_big(limit, f"it declares {declared:,} bytes"))
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise OpenFailed(too_big(limit, f"more than {limit:,} bytes came"))
+            parts.append(chunk)
+        return b"".join(parts)
 
     def reported_age(self, body: bytes) -> float:
         field = self.feed.age_field
@@ -102,3 +117,7 @@ class PollConnection(Plain):
 
 def invalid(reason: str) -> Failure:
     return Failure("protocol", f"invalid health answer: {reason}")
+
+
+def too_big(limit: int, found: str) -> Failure:
+    return Failure("protocol", f"health answer over max_size ({limit:,} bytes): {found}")
