@@ -25,10 +25,16 @@ def test_every_commented_example_in_the_starter_loads_when_uncommented() -> None
     text = "\n".join(
         line[2:] if _COMMENTED_CODE.match(line) else line for line in starter_text().splitlines()
     )
-    environ = {"FEED_TOKEN": "t", "FEED_API_KEY": "k", "FEEDWATCH_TOKEN": "s", "SLACK_HOOK": "h"}
+    environ = {
+        "FEED_TOKEN": "t",
+        "FEED_API_KEY": "k",
+        "FEEDWATCH_TOKEN": "s",
+        "SLACK_HOOK": "h",
+        "FEEDWATCH_PUSH_TOKEN": "p",
+    }
     config = parse_config(text, None, environ)
     assert config.server.enabled
-    assert len(config.feeds) == 6
+    assert len(config.feeds) == 7
 
 
 def test_the_starter_documents_every_key() -> None:

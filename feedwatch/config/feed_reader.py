@@ -91,7 +91,7 @@ class FeedReader:
             storm=self.storm(table.storm or schema.StormTable()),
             tls=self.tls(table.tls, table.transport, url),
             channel_stale_after=channel_stale,
-            reconnect_on_stale=table.reconnect_on_stale,
+            reconnect_on_stale=self.reconnect_on_stale(table),
             reconnect_on_channel_stale=table.reconnect_on_channel_stale,
             channel_health=self.choice(table.channel_health, ("channel_health",), CHANNEL_HEALTH),
             max_size=self.size(table.max_size, ("max_size",)),
@@ -118,7 +118,7 @@ class FeedReader:
             down_after=self.seconds(table.down_after, ("down_after",), defaults.down_after),
             **self.content_signals(table),
             **self.transport_keys(table, url),
-            url_template=table.url if table.url is not None else (table.path or ""),
+            url_template=_location_template(table, url),
             secrets=tuple(dict.fromkeys(self.secrets)),
         )
         return None if self.problems else feed
@@ -294,9 +294,30 @@ class FeedReader:
         parts.append(template[position:])
         return "".join(parts)
 
+    def reconnect_on_stale(self, table: schema.FeedTable) -> bool:
+        """Reconnect when stale: the default, except where there is no connection to redo."""
+        if table.transport != "push":
+            return table.reconnect_on_stale is not False
+        if table.reconnect_on_stale:
+            self.report(
+                ("reconnect_on_stale",),
+                'has no effect on transport = "push": check-ins arrive, nothing connects',
+            )
+        return False
+
     def location(self, table: schema.FeedTable) -> str:
         """The url, or for a file feed its path (what the dashboard shows as where it is)."""
         transport = table.transport
+        if transport == "push":
+            if table.url is not None:
+                self.report(
+                    ("url",),
+                    'does not apply to transport = "push": check-ins arrive at '
+                    "POST /v1/push/<name>",
+                )
+            if table.path is not None:
+                self.report(("path",), 'only applies to transport = "file"')
+            return f"/v1/push/{table.name}"
         if transport == "file":
             if table.url is not None:
                 self.report(("url",), 'does not apply to transport = "file"; use path instead')
@@ -317,10 +338,13 @@ class FeedReader:
         if transport not in TRANSPORTS:
             expected = ", ".join(f'"{name}"' for name in TRANSPORTS)
             self.report(("transport",), f"expected one of {expected}, found {toml_repr(transport)}")
-        if transport != "http-poll":
-            for key in ("every", "age_field"):
-                if getattr(table, key) is not None:
-                    self.report((key,), 'only applies to transport = "http-poll"')
+        if transport != "http-poll" and table.every is not None:
+            self.report(("every",), 'only applies to transport = "http-poll"')
+        if transport != "http-poll" and table.age_field is not None:
+            self.report(("age_field",), 'only applies to transport = "http-poll"')
+        for key, owner in (("push_token", "push"), ("push_rate", "push")):
+            if transport != owner and getattr(table, key) is not None:
+                self.report((key,), f'only applies to transport = "{owner}"')
         if transport != "websocket":
             for key, used in (
                 ("subscribe", bool(table.subscribe)),
@@ -344,7 +368,36 @@ class FeedReader:
             "path": location if transport == "file" else None,
             "poll_every": self.seconds(table.every, ("every",), 10.0),
             "age_field": table.age_field,
+            **(self.push_keys(table) if transport == "push" else {}),
         }
+
+    def push_keys(self, table: schema.FeedTable) -> dict[str, Any]:
+        """push_token (required: an open endpoint lets anyone fake a consumer's life) and
+        push_rate."""
+        token = None
+        if table.push_token is None:
+            self.report(
+                ("push_token",),
+                'required key is missing: check-ins must carry it as "Authorization: '
+                'Bearer TOKEN" (write push_token = "${FEEDWATCH_PUSH_TOKEN}" to keep it '
+                "out of the file)",
+            )
+        else:
+            token = self.expand(table.push_token, ("push_token",))
+            if not token.strip():
+                self.report(("push_token",), "an empty token would let anyone check in")
+            else:
+                self.secrets.append(token)
+        rate = 10.0
+        if table.push_rate is not None:
+            rate = float(table.push_rate)
+            if not (math.isfinite(rate) and rate > 0):
+                self.report(
+                    ("push_rate",),
+                    f"expected check-ins per second above zero, found {toml_repr(table.push_rate)}",
+                )
+                rate = 10.0
+        return {"push_token": token, "push_rate": rate, "push_burst": max(1.0, 2 * rate)}
 
     def tls(self, table: schema.TlsTable | None, transport: str, url: str) -> TlsSpec:
         """[feeds.tls]: only where TLS is spoken, and a CA bundle that loads now, not at connect."""
@@ -551,6 +604,13 @@ class FeedReader:
             ),
             window=self.seconds(table.window, ("storm", "window"), default.window),
         )
+
+
+def _location_template(table: schema.FeedTable, location: str) -> str:
+    """Where the feed reads, as written (before ${VAR}): safe to display."""
+    if table.transport == "push":
+        return location
+    return table.url if table.url is not None else (table.path or "")
 
 
 def _unusable_bundle(path: Path, err: OSError) -> str:

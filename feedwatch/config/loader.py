@@ -211,7 +211,21 @@ class _ConfigReader:
                 "add one with at least name, url and stale_after "
                 '("feedwatch init" writes a commented example)',
             )
-        return tuple(feeds), self.read_server()
+        server = self.read_server()
+        self.check_push_server(server)
+        return tuple(feeds), server
+
+    def check_push_server(self, server: ServerConfig) -> None:
+        """Push check-ins arrive at the HTTP server: a push feed without one never hears any."""
+        if server.enabled or self.has_problems(("server",)):
+            return
+        for index, raw in enumerate(self.feeds):
+            if isinstance(raw, dict) and raw.get("transport") == "push":
+                self.report(
+                    ("feeds", index, "transport"),
+                    '"push" needs the HTTP server its check-ins arrive at: add [server] '
+                    'with listen = "127.0.0.1:9200" (they go to POST /v1/push/<feed>)',
+                )
 
     def apply_presets(self) -> None:
         """Merge each feed's preset keys under its own, so both are checked the same way."""
@@ -251,7 +265,9 @@ class _ConfigReader:
         for key, placeholder in _PLACEHOLDERS.items():
             usable.setdefault(key, placeholder)
         transport = str(raw.get("transport"))
-        if "url" in malformed or (malformed and "url" not in raw and transport != "file"):
+        if "url" in malformed or (
+            malformed and "url" not in raw and transport not in ("file", "push")
+        ):
             usable["url"] = _URL_PLACEHOLDERS.get(transport, "ws://placeholder")
         table = self.shape.convert(usable, schema.FeedTable, at)
         reader = FeedReader(self.report, self.environ, at, self.base)

@@ -151,13 +151,18 @@ class FeedConfig:
     value: str | None = None  # dotted JSON path to a value that must keep changing
     frozen_after: float | None = None  # frozen when value is unchanged this long
     planned_close: MatcherSpec | None = None  # a message announcing the server will disconnect
-    # What carries the feed: websocket | sse | http-poll | file (see TRANSPORTS).
+    # What carries the feed: websocket | sse | http-poll | file | push (see TRANSPORTS).
     transport: str = "websocket"
     # file: the log file to tail.
     path: str | None = None
     # http-poll: how often to ask, and the dotted JSON path of the service's own data age.
     poll_every: float = 10.0
     age_field: str | None = None
+    # push: the bearer token a check-in must carry, and how many check-ins a second (on
+    # average, push_burst at once) are taken before the endpoint answers 429.
+    push_token: str | None = field(default=None, repr=False)
+    push_rate: float = 10.0
+    push_burst: float = 20.0
     # The url and headers as written, before ${VAR} expansion (safe to display).
     url_template: str = field(default="", repr=False)
     # Secrets that came from the environment, to redact wherever text is shown.
@@ -197,7 +202,7 @@ class UiConfig:
     refresh_hz: float = 4.0
 
 
-TRANSPORTS = ("websocket", "sse", "http-poll", "file")
+TRANSPORTS = ("websocket", "sse", "http-poll", "file", "push")
 CHANNEL_HEALTH = ("page", "warn")
 ALERT_CONDITIONS = ("stale", "storm", "down", "silence", "lagging", "frozen", "recovered")
 ALERT_TYPES = ("bell", "command", "webhook")

@@ -82,6 +82,8 @@ class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     path: str | None = None
     every: Duration | None = None
     age_field: str | None = None
+    push_token: str | None = None
+    push_rate: float | int | None = None
     subscribe: Messages = []
     headers: dict[str, str] = {}
     public_params: list[str] = []
@@ -91,7 +93,7 @@ class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     auto_min: Duration | None = None
     auto_max: Duration | None = None
     auto_initial: Duration | None = None
-    reconnect_on_stale: bool = True
+    reconnect_on_stale: bool | None = None
     reconnect_on_channel_stale: bool = False
     channel_health: str = "page"
     max_size: Size | None = None

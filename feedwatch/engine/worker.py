@@ -26,6 +26,7 @@ from feedwatch.engine.redact import redact_url
 from feedwatch.transports.connection import Connection, Failure, Opener, close_quietly
 from feedwatch.transports.kind import Kind
 from feedwatch.transports.opener import CLOSED, as_closed, describe_failure, opener_for
+from feedwatch.transports.push import PushInbox
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,12 @@ class FeedWorker:
     @property
     def paused(self) -> bool:
         return self._paused
+
+    @property
+    def inbox(self) -> PushInbox | None:
+        """Where a push feed's check-ins go; None for every other transport."""
+        connect = self._connect
+        return connect if isinstance(connect, PushInbox) else None
 
     def ping_rtt(self) -> float | None:
         conn = self._conn

@@ -9,6 +9,7 @@ from feedwatch.transports import websocket
 from feedwatch.transports.connection import Closed, Failure, Opener
 from feedwatch.transports.file_tail import open_tail
 from feedwatch.transports.http_poll import open_poll
+from feedwatch.transports.push import PushInbox
 from feedwatch.transports.sse import SseOpener
 
 # What a session's recv or send may raise when the connection ends. WebSocket reads go
@@ -24,6 +25,8 @@ def opener_for(feed: FeedConfig) -> Opener:
         return open_poll
     if feed.transport == "file":
         return open_tail
+    if feed.transport == "push":
+        return PushInbox(feed)
     return websocket.open_connection
 
 

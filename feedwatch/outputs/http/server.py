@@ -1,6 +1,8 @@
-"""The HTTP server behind ``[server] listen``: GET /health, /health/<feed> and /metrics.
+"""The HTTP server behind ``[server] listen``: GET /health, /health/<feed> and /metrics,
+and POST /v1/push/<feed> where push feeds check in (feedwatch.outputs.http.push).
 
-With ``[server] token`` set, every request needs ``Authorization: Bearer <token>``;
+With ``[server] token`` set, every request but a check-in (which carries its feed's own
+``push_token``) needs ``Authorization: Bearer <token>``;
 without it the answer is 401 and names nothing (no feed, no route). No response ever
 carries a feed's URL, headers or secrets.
 """
@@ -23,6 +25,7 @@ from feedwatch.engine.redact import redact_feed_text
 from feedwatch.history.status import HistoryStatus
 from feedwatch.outputs.http.health import feed_document, health_document
 from feedwatch.outputs.http.metrics import make_registry
+from feedwatch.outputs.http.push import PREFIX, PushCollector, push_handler
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ def bearer_matches(header: str | None, token: str) -> bool:
 def _require_token(token: str) -> Middleware:
     @web.middleware
     async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(PREFIX):
+            return await handler(request)  # check-ins carry their feed's own push_token
         if not bearer_matches(request.headers.get("Authorization"), token):
             return web.json_response(
                 {"error": "unauthorized: send Authorization: Bearer <token>"},
@@ -93,6 +98,9 @@ def make_app(
     # Any text after /health/ is looked up as a feed name (names may hold "/"): never a file.
     app.router.add_get("/health/{feed:.+}", one_feed)
     app.router.add_get("/metrics", metrics)
+    if any(worker.inbox is not None for worker in engine.workers.values()):
+        registry.register(PushCollector(engine))
+        app.router.add_post(PREFIX + "{feed:.+}", push_handler(engine, bearer_matches, not token))
     return app
 
 
