@@ -71,7 +71,7 @@ def push_handler(engine: Engine, bearer_matches: Any, named: bool) -> Any:
             return _too_large(limit)
         try:
             async with asyncio.timeout(BODY_TIMEOUT):
-                body = await request.content.read(limit + 1)
+                body = await _read_at_most(request, limit + 1)
         except TimeoutError:
             inbox.counts.rejected += 1
             return _answer({"error": "the body did not arrive in time"}, 408)
@@ -85,6 +85,19 @@ def push_handler(engine: Engine, bearer_matches: Any, named: bool) -> Any:
         return _answer({"accepted": True, "feed": name, "kind": kind}, 202)
 
     return push
+
+
+async def _read_at_most(request: web.Request, most: int) -> bytes:
+    """The body up to ``most`` bytes: one read returns what has arrived, not the whole body."""
+    parts: list[bytes] = []
+    size = 0
+    while size < most:
+        chunk = await request.content.read(most - size)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
 
 
 def _unauthorized() -> web.Response:
