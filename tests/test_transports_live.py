@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,18 @@ from aiohttp import web
 from feedwatch.engine.events import EventKind
 from tests.live import Running, feed
 from tests.waiting import wait_until
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def serve(handler: Handler, path: str) -> tuple[web.AppRunner, str]:
+    """A local aiohttp server answering GET ``path``: its runner and its URL."""
+    app = web.Application()
+    app.router.add_get(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}{path}"
 
 
 class Sse:
@@ -33,14 +45,7 @@ class Sse:
         return response
 
     async def start(self) -> None:
-        app = web.Application()
-        app.router.add_get("/events", self.handler)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = self.runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}/events"
+        self.runner, self.url = await serve(self.handler, "/events")
 
 
 @pytest.fixture
@@ -97,12 +102,7 @@ class Health:
         return web.json_response({"service": {"last_signal_age_seconds": self.age}})
 
     async def start(self) -> None:
-        app = web.Application()
-        app.router.add_get("/health", self.handler)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/health"
+        self.runner, self.url = await serve(self.handler, "/health")
 
 
 @pytest.fixture
@@ -222,12 +222,7 @@ class Endless:
         return response
 
     async def start(self) -> None:
-        app = web.Application()
-        app.router.add_get("/events", self.handler)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/events"
+        self.runner, self.url = await serve(self.handler, "/events")
 
 
 @pytest.mark.parametrize(
@@ -279,12 +274,7 @@ class HugeAnswer:
         return response
 
     async def start(self) -> None:
-        app = web.Application()
-        app.router.add_get("/health", self.handler)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/health"
+        self.runner, self.url = await serve(self.handler, "/health")
 
 
 @pytest.mark.parametrize("declare", [False, True], ids=["chunked", "declared-3GB"])
