@@ -29,6 +29,8 @@ from feedwatch.config.model import (
     PingSpec,
     ReplyRule,
     ScheduleWindow,
+    SequenceLink,
+    SequenceRange,
     StormSpec,
     TlsSpec,
 )
@@ -37,6 +39,7 @@ from feedwatch.config.schedule_reader import read_window
 from feedwatch.config.sizes import EXPECTED_SIZE, parse_size
 from feedwatch.config.toml_text import toml_repr
 
+_SEQUENCE_FORMS = (("first", "last"), ("prev", "id"))
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VARIABLE = re.compile(r"\$\$\{|\$\{(?P<body>[^}]*)(?P<end>\})?")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -125,11 +128,10 @@ class FeedReader:
 
     def content_signals(self, table: schema.FeedTable) -> dict[str, Any]:
         """event_time, sequence, value and planned_close: checks on what the data says."""
-        for key in ("event_time", "sequence", "value"):
-            path = getattr(table, key)
-            if path is not None and not _is_json_path(path):
-                found = toml_repr(path)
-                self.report((key,), f'expected a dotted JSON path like "data.E", found {found}')
+        event_time = self.event_time(table.event_time)
+        sequence = self.sequence(table.sequence)
+        if table.value is not None:
+            self.json_path(table.value, ("value",))
         unit = table.event_time_unit or "ms"
         if unit not in EVENT_TIME_UNITS:
             self.report(
@@ -155,15 +157,88 @@ class FeedReader:
             else self.seconds(table.frozen_after, ("frozen_after",))
         )
         return {
-            "event_time": table.event_time,
+            "event_time": event_time,
             "event_time_unit": unit,
             "max_lag": max_lag,
-            "sequence": table.sequence,
+            "sequence": sequence,
             "on_gap": on_gap,
             "value": table.value,
             "frozen_after": frozen_after,
             "planned_close": self.optional_matcher(table.planned_close, "planned_close"),
         }
+
+    def json_path(self, path: Any, key: Segments) -> bool:
+        """A content signal's path: a string of non-empty parts between dots."""
+        if isinstance(path, str) and _is_json_path(path):
+            return True
+        self.report(key, f'expected a dotted JSON path like "data.E", found {toml_repr(path)}')
+        return False
+
+    def event_time(self, value: str | list[str] | None) -> str | tuple[str, ...] | None:
+        """One path, or several tried in turn (one message shape per path)."""
+        if value is None or isinstance(value, str):
+            if value is not None:
+                self.json_path(value, ("event_time",))
+            return value
+        if not value:
+            self.report(
+                ("event_time",),
+                "expected at least one dotted JSON path, found [] (leave event_time out to "
+                "turn lag off)",
+            )
+        seen: set[str] = set()
+        for index, path in enumerate(value):
+            if self.json_path(path, ("event_time", index)) and path in seen:
+                self.report(("event_time", index), f"{toml_repr(path)} is listed twice")
+            seen.add(path)
+        return tuple(value)
+
+    def sequence(
+        self, value: str | dict[str, Any] | None
+    ) -> str | SequenceRange | SequenceLink | None:
+        """A path to a number growing by one, or { first, last } / { prev, id } of update ids."""
+        key: Segments = ("sequence",)
+        if value is None or isinstance(value, str):
+            if value is not None:
+                self.json_path(value, key)
+            return value
+        before = self.problems
+        forms = " or ".join(f"{{ {a} = ..., {b} = ... }}" for a, b in _SEQUENCE_FORMS)
+        for name in value:
+            if all(name not in form for form in _SEQUENCE_FORMS):
+                self.report(
+                    (*key, name),
+                    f'unknown key "sequence.{name}"; expected {forms}',
+                    keyed=False,
+                )
+        for name, path in value.items():
+            if any(name in form for form in _SEQUENCE_FORMS):
+                self.json_path(path, (*key, name))
+        used = [form for form in _SEQUENCE_FORMS if any(name in value for name in form)]
+        written = ", ".join(name for name in value if any(name in f for f in _SEQUENCE_FORMS))
+        if not used:
+            if self.problems == before:
+                self.report(key, f"expected {forms}, found {toml_repr(value)}")
+        elif len(used) > 1:
+            self.report(
+                key,
+                f"mixes two forms ({written}): write {{ first, last }} when each message carries "
+                "a range of update ids, or { prev, id } when it names the previous message's id",
+            )
+        else:
+            (form,) = used
+            missing = [name for name in form if name not in value]
+            if missing:
+                self.report(
+                    key,
+                    f"{{ {form[0]}, {form[1]} }} needs both keys, found only {written} "
+                    f"({missing[0]} is missing)",
+                )
+        if self.problems > before:
+            return None
+        if used == [("first", "last")]:
+            return SequenceRange(first=value["first"], last=value["last"])
+        return SequenceLink(prev=value["prev"], id=value["id"])
 
     def schedule(self, tables: list[schema.ScheduleTable]) -> tuple[ScheduleWindow, ...]:
         windows = []

@@ -93,6 +93,24 @@ ON_GAP = ("report", "reconnect")
 
 
 @dataclass(frozen=True)
+class SequenceRange:
+    """sequence = { first, last }: each message carries a range of update ids, and the next
+    message's first must be this one's last + 1 (Binance spot depth ``U``/``u``)."""
+
+    first: str  # dotted JSON path to the range's first id
+    last: str  # dotted JSON path to its last id
+
+
+@dataclass(frozen=True)
+class SequenceLink:
+    """sequence = { prev, id }: each message names the id of the one before it (Binance
+    futures depth ``pu``/``u``, OKX books ``prevSeqId``/``seqId``)."""
+
+    prev: str  # dotted JSON path to the previous message's id
+    id: str  # dotted JSON path to this message's id
+
+
+@dataclass(frozen=True)
 class FeedConfig:
     name: str
     url: str = field(repr=False)  # secrets stay out of reprs: crash output shows them
@@ -143,10 +161,12 @@ class FeedConfig:
     down_after: float = 120.0
     # Content signals (each off unless its path is set): event-time lag, sequence gaps,
     # a frozen value, and announced disconnects.
-    event_time: str | None = None  # dotted JSON path to the message's own timestamp
+    # Dotted JSON path(s) to the message's own timestamp; of several, the first that reads one.
+    event_time: str | tuple[str, ...] | None = None
     event_time_unit: str = "ms"  # one of EVENT_TIME_UNITS
     max_lag: float | None = None  # lagging above this (needs event_time)
-    sequence: str | None = None  # dotted JSON path to a number that grows by one per message
+    # A dotted JSON path to a number that grows by one per message, or a range / link of ids.
+    sequence: str | SequenceRange | SequenceLink | None = None
     on_gap: str = "report"  # one of ON_GAP
     value: str | None = None  # dotted JSON path to a value that must keep changing
     frozen_after: float | None = None  # frozen when value is unchanged this long

@@ -24,6 +24,15 @@ Listen = Annotated[str | int, msgspec.Meta(extra={"expected": EXPECTED_LISTEN})]
 Patterns = Annotated[
     str | list[str], msgspec.Meta(extra={"expected": "a string or a list of strings"})
 ]
+EventTime = Annotated[
+    str | list[str],
+    msgspec.Meta(extra={"expected": "a dotted JSON path or a list of them"}),
+]
+# The table form is checked key by key in feed_reader, which can name the form it expected.
+Sequence = Annotated[
+    str | dict[str, Any],
+    msgspec.Meta(extra={"expected": "a dotted JSON path, { first, last } or { prev, id }"}),
+]
 Messages = Annotated[
     str | dict[str, Any] | list[str | dict[str, Any]],
     msgspec.Meta(extra={"expected": "a string, an inline table, or a list of them"}),
@@ -113,10 +122,10 @@ class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     max_silence: Duration | None = None
     grace: Duration | None = None
     down_after: Duration | None = None
-    event_time: str | None = None
+    event_time: EventTime | None = None
     event_time_unit: str | None = None
     max_lag: Duration | None = None
-    sequence: str | None = None
+    sequence: Sequence | None = None
     on_gap: str | None = None
     value: str | None = None
     frozen_after: Duration | None = None

@@ -2,9 +2,10 @@
 
 Three optional checks read fields of each data message (the JSON the classifier
 already parsed, never parsed again): how old the exchange's own timestamp is
-(lag), whether a sequence number skipped (gaps), and whether a value stopped
-changing (frozen). Each costs a path lookup and a few attribute writes per
-message; a feed that sets none of them never reaches this module.
+(lag), whether a sequence number skipped (gaps, in ``sequence``), and whether a
+value stopped changing (frozen). Each costs a path lookup and a few attribute
+writes per message; a feed that sets none of them never reaches this module.
+A path that reads nothing for a minute of data is a config mismatch (``mismatch``).
 
 Lag uses hysteresis so one late message does not flap the state: the feed is
 lagging after ``LAG_ENTER`` consecutive messages over ``max_lag`` and stops
@@ -24,6 +25,8 @@ from feedwatch.engine.classify import MISSING, json_path, split_path
 from feedwatch.engine.clock import Clock, Deadline
 from feedwatch.engine.conditions import RaiseEvent
 from feedwatch.engine.events import EventKind
+from feedwatch.engine.mismatch import PathProbe
+from feedwatch.engine.sequence import SequenceCheck
 from feedwatch.engine.stats import percentile
 
 # Consecutive messages over max_lag that start lagging, and back under it that end it.
@@ -90,8 +93,11 @@ class ContentWatch:
         self._clock = clock
         self._emit = emit
         self._request_reconnect = request_reconnect
-        # Lag.
-        self.time_path = split_path(config.event_time) if config.event_time else None
+        # Lag: of several paths (one per message shape), the first that reads a timestamp.
+        written = config.event_time
+        time_paths = (written,) if isinstance(written, str) else tuple(written or ())
+        self.time_paths = tuple(split_path(path) for path in time_paths)
+        self._time_probe = PathProbe("event_time", time_paths, emit) if time_paths else None
         self.time_unit = config.event_time_unit
         self.max_lag = config.max_lag
         self.lag = LagSummary()
@@ -99,12 +105,10 @@ class ContentWatch:
         self.lagging = False
         self._streak = 0  # consecutive messages on the other side of max_lag
         # Sequence.
-        self.seq_path = split_path(config.sequence) if config.sequence else None
-        self.reconnect_on_gap = config.on_gap == "reconnect"
-        self.expected: int | None = None
-        self.gaps = 0
-        self.missed_total = 0
-        self.out_of_order = 0
+        self.sequence = SequenceCheck(config, emit, request_reconnect) if config.sequence else None
+        self._seq_probe = (
+            PathProbe("sequence", self.sequence.paths, emit) if self.sequence else None
+        )
         # Frozen value.
         self.value_path = (
             split_path(config.value) if config.value and config.frozen_after is not None else None
@@ -116,6 +120,14 @@ class ContentWatch:
         self.frozen = False
         self._frozen_due = Deadline(clock, self._frozen_check)
         self._counting = False
+        self._value_probe = (
+            PathProbe("value", (config.value,), emit)
+            if config.value and self.value_path is not None
+            else None
+        )
+        self.probes = tuple(
+            p for p in (self._time_probe, self._seq_probe, self._value_probe) if p is not None
+        )
 
     @staticmethod
     def wanted(config: FeedConfig) -> bool:
@@ -126,7 +138,8 @@ class ContentWatch:
 
     def connected(self) -> None:
         """A new connection: its first sequence number is a fresh start, not a gap."""
-        self.expected = None
+        if self.sequence is not None:
+            self.sequence.connected()
 
     def count(self, now: float) -> None:
         """Watch from ``now`` (start, resume, leaving quiet): an unchanged value counts afresh."""
@@ -149,21 +162,45 @@ class ContentWatch:
 
     # -- the hot path ------------------------------------------------------------------------
 
-    def observe(self, doc: Any, now: float) -> None:
-        """One data message's parsed JSON (MISSING when it was not JSON)."""
+    def observe(self, doc: Any, now: float, channel: str | None = None) -> None:
+        """One data message's parsed JSON (MISSING when it was not JSON), and its channel."""
         if doc is MISSING:
+            for probe in self.probes:
+                probe.missed(now)
             return
-        if self.time_path is not None:
-            self._lag(json_path(doc, self.time_path))
-        if self.seq_path is not None:
-            self._sequence(json_path(doc, self.seq_path))
-        if self.value_path is not None:
-            self._value(json_path(doc, self.value_path), now)
+        time_probe = self._time_probe
+        if time_probe is not None:
+            when = self._event_time(doc)
+            if when is None:
+                time_probe.missed(now)
+            else:
+                time_probe.read()
+                self._lag(when)
+        sequence, seq_probe = self.sequence, self._seq_probe
+        if sequence is not None and seq_probe is not None:
+            if sequence.observe(doc, channel):
+                seq_probe.read()
+            else:
+                seq_probe.missed(now)
+        value_path, value_probe = self.value_path, self._value_probe
+        if value_path is not None and value_probe is not None:
+            value = json_path(doc, value_path)
+            if value is MISSING:
+                value_probe.missed(now)
+            else:
+                value_probe.read()
+                self._value(value, now)
 
-    def _lag(self, raw: Any) -> None:
-        when = event_seconds(raw, self.time_unit)
-        if when is None:
-            return
+    def _event_time(self, doc: Any) -> float | None:
+        """Unix seconds from the first event_time path that reads a timestamp."""
+        unit = self.time_unit
+        for path in self.time_paths:
+            when = event_seconds(json_path(doc, path), unit)
+            if when is not None:
+                return when
+        return None
+
+    def _lag(self, when: float) -> None:
         lag = self._clock.time() - when
         self.lag.lags.append(lag)
         self.lag_count += 1
@@ -190,40 +227,7 @@ class ContentWatch:
             max_lag_seconds=limit,
         )
 
-    def _sequence(self, raw: Any) -> None:
-        if isinstance(raw, bool):
-            return
-        if isinstance(raw, str):
-            try:
-                raw = int(raw)
-            except ValueError:
-                return
-        if not isinstance(raw, int):
-            return
-        expected = self.expected
-        if expected is None or raw == expected:
-            self.expected = raw + 1
-            return
-        if raw < expected:
-            self.out_of_order += 1  # a duplicate or a late one: nothing was lost
-            return
-        missed = raw - expected
-        self.gaps += 1
-        self.missed_total += missed
-        self.expected = raw + 1
-        self._emit(
-            EventKind.GAP,
-            reason=f"lost {missed} message{'s' if missed != 1 else ''}",
-            missed=missed,
-            expected=expected,
-            got=raw,
-        )
-        if self.reconnect_on_gap:
-            self._request_reconnect(f"sequence gap: lost {missed}")
-
     def _value(self, value: Any, now: float) -> None:
-        if value is MISSING:
-            return
         if value == self.value and type(value) is type(self.value):
             self.repeated_at = now
             if not self.frozen and self._counting and self._frozen_due.timer is None:
@@ -265,6 +269,19 @@ class ContentWatch:
         )
 
     # -- sampling ----------------------------------------------------------------------------
+
+    @property
+    def missed_total(self) -> int:
+        """Update ids (or messages) lost to sequence gaps."""
+        return 0 if self.sequence is None else self.sequence.missed_total
+
+    @property
+    def out_of_order(self) -> int:
+        return 0 if self.sequence is None else self.sequence.out_of_order
+
+    def notes(self) -> tuple[str, ...]:
+        """What the snapshot says about the config: each path that reads nothing, in words."""
+        return tuple(p.note for p in self.probes if p.note is not None)
 
     def lag_summary(self) -> tuple[float | None, float | None]:
         """(p50, max) of the recent lags in seconds; (None, None) before any."""

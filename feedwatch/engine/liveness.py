@@ -411,10 +411,10 @@ class FeedMonitor:
         if self.verdict is State.CONNECTING:  # the first data of a session: live now
             self._settle()
 
-    def on_content(self, doc: Any) -> None:
+    def on_content(self, doc: Any, channel: str | None = None) -> None:
         """What the data message just counted by on_data says (its parsed JSON)."""
         if self.content is not None:
-            self.content.observe(doc, self.watch.last_data or 0.0)
+            self.content.observe(doc, self.watch.last_data or 0.0, channel)
 
     def on_planned_close(self, size: int, raw: bytes, reason: str) -> None:
         """The server announced a disconnect: say so before reconnecting at once."""
@@ -619,6 +619,7 @@ class FeedMonitor:
             "lag_max": worst,
             "missed_messages": content.missed_total,
             "out_of_order": content.out_of_order,
+            "notes": content.notes(),
         }
 
     # -- deadlines ----------------------------------------------------------

@@ -83,6 +83,9 @@ class FeedSnapshot:
     lag_max: float | None = None
     missed_messages: int = 0  # lost to sequence gaps
     out_of_order: int = 0  # duplicate or late sequence numbers
+    # What the config gets wrong about the data, one line each: a content signal's path
+    # that read nothing in a minute of data (the "config_mismatch" error events).
+    notes: tuple[str, ...] = ()
 
     @property
     def channels_stale(self) -> int:

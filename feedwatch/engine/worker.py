@@ -295,7 +295,7 @@ class FeedWorker:
 
             def on_data(size: int, channel: str | None, raw: bytes) -> None:
                 count_data(size, channel, raw)
-                on_content(classifier.last_doc)
+                on_content(classifier.last_doc, channel)
 
         while True:
             raw = await recv()

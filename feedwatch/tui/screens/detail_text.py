@@ -97,6 +97,7 @@ def stats_facts(feed: FeedSnapshot) -> Content:
         rows.append(
             ("Missed", f"{feed.missed_messages} lost in gaps · {feed.out_of_order} out of order")
         )
+    rows += [("Config", note) for note in feed.notes]
     return facts(rows)
 
 
