@@ -16,6 +16,12 @@ from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
 from feedwatch.config import schema
+from feedwatch.config.content_paths import (
+    is_json_path,
+    read_event_time,
+    read_json_path,
+    read_sequence,
+)
 from feedwatch.config.durations import format_duration, parse_duration
 from feedwatch.config.model import (
     CHANNEL_HEALTH,
@@ -29,8 +35,6 @@ from feedwatch.config.model import (
     PingSpec,
     ReplyRule,
     ScheduleWindow,
-    SequenceLink,
-    SequenceRange,
     StormSpec,
     TlsSpec,
 )
@@ -39,7 +43,6 @@ from feedwatch.config.schedule_reader import read_window
 from feedwatch.config.sizes import EXPECTED_SIZE, parse_size
 from feedwatch.config.toml_text import toml_repr
 
-_SEQUENCE_FORMS = (("first", "last"), ("prev", "id"))
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _VARIABLE = re.compile(r"\$\$\{|\$\{(?P<body>[^}]*)(?P<end>\})?")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -62,9 +65,10 @@ class FeedReader:
         self.secrets: list[str] = []
         self.problems = 0
 
-    def report(self, key: Segments, message: str, *, keyed: bool = True) -> None:
+    def report(self, at: Segments, message: str, *, keyed: bool = True) -> None:
+        """Report a problem at a key of this feed (a ``Report``, for the readers it calls)."""
         self.problems += 1
-        self.report_at((*self.at, *key), message, keyed=keyed)
+        self.report_at((*self.at, *at), message, keyed=keyed)
 
     def read(self, table: schema.FeedTable) -> FeedConfig | None:
         self.nonempty(table.name, ("name",))
@@ -128,10 +132,10 @@ class FeedReader:
 
     def content_signals(self, table: schema.FeedTable) -> dict[str, Any]:
         """event_time, sequence, value and planned_close: checks on what the data says."""
-        event_time = self.event_time(table.event_time)
-        sequence = self.sequence(table.sequence)
+        event_time = read_event_time(table.event_time, self.report)
+        sequence = read_sequence(table.sequence, self.report)
         if table.value is not None:
-            self.json_path(table.value, ("value",))
+            read_json_path(table.value, ("value",), self.report)
         unit = table.event_time_unit or "ms"
         if unit not in EVENT_TIME_UNITS:
             self.report(
@@ -166,79 +170,6 @@ class FeedReader:
             "frozen_after": frozen_after,
             "planned_close": self.optional_matcher(table.planned_close, "planned_close"),
         }
-
-    def json_path(self, path: Any, key: Segments) -> bool:
-        """A content signal's path: a string of non-empty parts between dots."""
-        if isinstance(path, str) and _is_json_path(path):
-            return True
-        self.report(key, f'expected a dotted JSON path like "data.E", found {toml_repr(path)}')
-        return False
-
-    def event_time(self, value: str | list[str] | None) -> str | tuple[str, ...] | None:
-        """One path, or several tried in turn (one message shape per path)."""
-        if value is None or isinstance(value, str):
-            if value is not None:
-                self.json_path(value, ("event_time",))
-            return value
-        if not value:
-            self.report(
-                ("event_time",),
-                "expected at least one dotted JSON path, found [] (leave event_time out to "
-                "turn lag off)",
-            )
-        seen: set[str] = set()
-        for index, path in enumerate(value):
-            if self.json_path(path, ("event_time", index)) and path in seen:
-                self.report(("event_time", index), f"{toml_repr(path)} is listed twice")
-            seen.add(path)
-        return tuple(value)
-
-    def sequence(
-        self, value: str | dict[str, Any] | None
-    ) -> str | SequenceRange | SequenceLink | None:
-        """A path to a number growing by one, or { first, last } / { prev, id } of update ids."""
-        key: Segments = ("sequence",)
-        if value is None or isinstance(value, str):
-            if value is not None:
-                self.json_path(value, key)
-            return value
-        before = self.problems
-        forms = " or ".join(f"{{ {a} = ..., {b} = ... }}" for a, b in _SEQUENCE_FORMS)
-        for name in value:
-            if all(name not in form for form in _SEQUENCE_FORMS):
-                self.report(
-                    (*key, name),
-                    f'unknown key "sequence.{name}"; expected {forms}',
-                    keyed=False,
-                )
-        for name, path in value.items():
-            if any(name in form for form in _SEQUENCE_FORMS):
-                self.json_path(path, (*key, name))
-        used = [form for form in _SEQUENCE_FORMS if any(name in value for name in form)]
-        written = ", ".join(name for name in value if any(name in f for f in _SEQUENCE_FORMS))
-        if not used:
-            if self.problems == before:
-                self.report(key, f"expected {forms}, found {toml_repr(value)}")
-        elif len(used) > 1:
-            self.report(
-                key,
-                f"mixes two forms ({written}): write {{ first, last }} when each message carries "
-                "a range of update ids, or { prev, id } when it names the previous message's id",
-            )
-        else:
-            (form,) = used
-            missing = [name for name in form if name not in value]
-            if missing:
-                self.report(
-                    key,
-                    f"{{ {form[0]}, {form[1]} }} needs both keys, found only {written} "
-                    f"({missing[0]} is missing)",
-                )
-        if self.problems > before:
-            return None
-        if used == [("first", "last")]:
-            return SequenceRange(first=value["first"], last=value["last"])
-        return SequenceLink(prev=value["prev"], id=value["id"])
 
     def schedule(self, tables: list[schema.ScheduleTable]) -> tuple[ScheduleWindow, ...]:
         windows = []
@@ -432,7 +363,7 @@ class FeedReader:
                         f"only applies to WebSocket feeds: a {transport} feed cannot send "
                         "anything to its source",
                     )
-        if table.age_field is not None and not _is_json_path(table.age_field):
+        if table.age_field is not None and not is_json_path(table.age_field):
             found = toml_repr(table.age_field)
             self.report(
                 ("age_field",),
@@ -571,7 +502,7 @@ class FeedReader:
         return tuple(messages)
 
     def check_channels(self, table: schema.FeedTable) -> None:
-        if table.channel_key is not None and not _is_json_path(table.channel_key):
+        if table.channel_key is not None and not is_json_path(table.channel_key):
             found = toml_repr(table.channel_key)
             self.report(
                 ("channel_key",), f'expected a dotted JSON path like "data.channel", found {found}'
@@ -640,7 +571,7 @@ class FeedReader:
                 key, 'expected at least one dotted.path = value pair, like { event = "heartbeat" }'
             )
         for path, value in pairs:
-            if not _is_json_path(path):
+            if not is_json_path(path):
                 self.report((*key, path), "is not a dotted JSON path (empty part between dots)")
             if not _is_json_value(value):
                 self.report((*key, path), f"{toml_repr(value)} can never appear in JSON")
@@ -710,10 +641,6 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, Any
             yield from _flatten(value, path)
         else:
             yield path, value
-
-
-def _is_json_path(path: str) -> bool:
-    return all(part.strip() for part in path.split("."))
 
 
 def _is_json_value(value: Any) -> bool:
