@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from feedwatch.config.model import BackoffSpec, Config, FeedConfig
+from feedwatch.engine.clock import Clock, LoopClock, Timer
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import Event, EventKind
 from tests.waiting import wait_until
@@ -76,11 +78,29 @@ class Recorder:
         )
 
 
+class JumpingClock(LoopClock):
+    """Real time whose monotonic side a test can move forward at once: a minute of data
+    without waiting a minute. The wall clock stays real, so servers' timestamps agree with it."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+        loop = asyncio.get_running_loop()
+        return loop.call_at(loop.time() + (when - self.monotonic()), callback)
+
+    def jump(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 class Running:
     """An engine started on the current loop, with every event recorded."""
 
-    def __init__(self, *feeds: FeedConfig) -> None:
-        self.engine = Engine(Config(feeds=feeds))
+    def __init__(self, *feeds: FeedConfig, clock: Clock | None = None) -> None:
+        self.engine = Engine(Config(feeds=feeds), clock=clock)
         self.rec = Recorder()
         self.engine.bus.subscribe(self.rec)
 
