@@ -50,6 +50,22 @@ PRESETS: dict[str, Preset] = {
             binance.futures,
         ),
         Preset(
+            "binance-spot-depth",
+            "Binance",
+            "spot diff depth streams (100 ms), update-id ranges checked per stream",
+            binance.SPOT_DOCS,
+            ("btcusdt", "ethusdt"),
+            binance.spot_depth,
+        ),
+        Preset(
+            "binance-futures-depth",
+            "Binance",
+            "USD-M futures diff depth streams (100 ms), pu/u links checked per stream",
+            binance.FUTURES_DOCS,
+            ("btcusdt", "ethusdt"),
+            binance.futures_depth,
+        ),
+        Preset(
             "bybit",
             "Bybit",
             "v5 public spot trades, with the 20 s op=ping keepalive",

@@ -12,6 +12,9 @@ are answered with {"jsonrpc":"2.0","id":...,"result":...}; notifications look li
 Not confirmed: whether "raw" trade channels still need an authorised connection (some pages
 say unauthorised clients get "100ms"; write your own subscribe with ".100ms" and channels if
 yours is refused), and any announced-disconnect message (none found, so no planned_close).
+What event_time covers: trade notifications (params.data is an array of trades; the first
+trade's timestamp) and ticker and book notifications (params.data is one object with a
+timestamp), so a subscribe written by hand for ticker.* or book.* channels still gets lag.
 No sequence: trade_seq grows per instrument, but one notification can carry several trades.
 """
 
@@ -42,7 +45,8 @@ def trades(symbols: Sequence[str]) -> dict[str, Any]:
         ],
         "channel_key": "params.channel",
         "channels": channels,
-        "event_time": "params.data.0.timestamp",
+        # Ticker and book data is one object, trade data an array; the first that reads wins.
+        "event_time": ["params.data.timestamp", "params.data.0.timestamp"],
         "event_time_unit": "ms",
         "reply": [
             {

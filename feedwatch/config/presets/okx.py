@@ -7,6 +7,10 @@ without traffic unless the client sends the string "ping", answered by "pong"; a
 {"event":"notice","code":"64008"} message announces a close for a service upgrade;
 data looks like {"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{...,"ts":"<ms>"}]}.
 Not confirmed: whether "tradeId" is consecutive per instrument (so no sequence is set).
+What event_time covers: the trades channel (data.0.ts), and any other v5 public channel
+whose data items carry ts (books, tickers). The preset subscribes to trades only, so it sets
+no sequence; a books subscription written by hand would check
+sequence = { prev = "data.0.prevSeqId", id = "data.0.seqId" } per channel.
 """
 
 from __future__ import annotations
