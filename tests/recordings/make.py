@@ -63,11 +63,15 @@ def data(
 
 
 def beats(
-    texts: list[str], kind: str = "heartbeat", start: float = 0.2, every: float = BEAT
+    texts: list[str],
+    kind: str = "heartbeat",
+    start: float = 0.2,
+    every: float = BEAT,
+    end: float = END,
 ) -> list[Row]:
-    """Heartbeats from the start to END, through the stall."""
+    """Heartbeats from the start to `end`, through the stall."""
     return [
-        {"t": t, "text": text, "kind": kind} for t in ticks(start, END, every) for text in texts
+        {"t": t, "text": text, "kind": kind} for t in ticks(start, end, every) for text in texts
     ]
 
 
@@ -582,7 +586,9 @@ def bitfinex() -> None:
             rows.append({"on": pair, "reply": [*reply(ack(pair)), snapshot(pair)]})
         # Channel 17 trades from just after its snapshot; 18, quieter, a little later.
         rows += data("17", "18", trade, start=1.1, quiet_from=1.2)
-        rows += beats([f'[{chan},"hb"]' for chan in chans.values()], start=0.25)
+        # Data starts a second in, so a test's stale_after must be over that: a longer tail.
+        hb = [f'[{chan},"hb"]' for chan in chans.values()]
+        rows += beats(hb, start=0.25, end=END + 1.0)
         if seq_all:  # every channel message and heartbeat ends with the connection's next number
             timed = [r for r in rows if "t" in r and "text" in r]
             timed += [r for answer in rows if "reply" in answer for r in answer["reply"][1:]]
