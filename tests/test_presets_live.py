@@ -40,6 +40,10 @@ async def sim() -> AsyncIterator[Simulator]:
     simulator.add("/deribit", DeribitV2(rate=40, interval=0.1, reply_within=0.2))
     simulator.add("/bitfinex", BitfinexPublic(rate=40, heartbeat_every=0.05))
     simulator.add("/bitfinex-restart", BitfinexPublic(rate=40, restart_after=0.4))
+    simulator.add(
+        "/bitfinex-seq",
+        BitfinexPublic(rate=40, heartbeat_every=0.05, seq_all=True, snapshot_pause=1.0),
+    )
     simulator.add("/kraken", KrakenV1(rate=40, heartbeat_every=0.05))
     simulator.add("/advanced", CoinbaseAdvanced(rate=40, heartbeat_every=0.05, quiet_close=0.4))
     await simulator.start()
@@ -265,6 +269,24 @@ async def test_bitfinex_subscribes_per_symbol_and_tracks_chan_ids(sim: Simulator
         ]
 
 
+async def test_bitfinex_seq_all_numbers_keep_heartbeats_heartbeats_and_the_conf_ack_ignored(
+    sim: Simulator,
+) -> None:
+    preset = preset_feed("bitfinex", ["tBTCUSD", "tETHUSD"], sim.url("/bitfinex-seq"))
+    conf = '{"event":"conf","flags":65536}'
+    # A second over stale_after: each snapshot follows its ack by about a second.
+    feed = replace(preset, subscribe=(conf, *preset.subscribe), stale_after=2.0)
+    async with Running(feed) as run:
+        snap = await streaming(run, "bitfinex", 2, heartbeats=5)  # [chanId,"hb",seq]
+        assert channel_keys(run, "bitfinex") == {"17", "18"}
+        assert snap.invalid == 0
+        assert snap.ignored >= 4  # info, the conf ack, one "subscribed" per symbol
+        assert snap.lag_p50 is not None  # trades, a sequence number after them
+        assert snap.missed_messages == 0
+        assert json.loads(sim.stats("/bitfinex-seq").subscribes[0]) == json.loads(conf)
+        assert str(snap.state) == "live"
+
+
 async def test_bitfinex_restart_notice_is_a_planned_close(sim: Simulator) -> None:
     url = sim.url("/bitfinex-restart")
     async with Running(preset_feed("bitfinex", ["tBTCUSD"], url)) as run:
@@ -276,7 +298,7 @@ async def test_kraken_v1_tracks_pairs_from_array_messages(sim: Simulator) -> Non
     feed = preset_feed("kraken", ["xbt/usd", "ETH/USD"], sim.url("/kraken"))
     async with Running(feed) as run:
         snap = await streaming(run, "kraken", 2, heartbeats=5)
-        assert channel_keys(run, "kraken") == {"XBT/USD", "ETH/USD"}  # index 3 of the array
+        assert channel_keys(run, "kraken") == {"XBT/USD", "ETH/USD"}  # the array's last element
         assert snap.ignored >= 3  # systemStatus and one subscriptionStatus per pair
         assert snap.lag_p50 is not None and abs(snap.lag_p50) < 1.0  # seconds at 1.0.2
         stats = sim.stats("/kraken")
