@@ -8,6 +8,8 @@ from feedwatch.cli import main
 from feedwatch.config.loader import ConfigError, parse_config
 from feedwatch.config.presets import PRESETS
 from feedwatch.config.presets.render import expanded_toml
+from feedwatch.engine.classify import Classifier
+from feedwatch.transports.kind import Kind
 
 
 def feed_text(*lines: str) -> str:
@@ -92,3 +94,31 @@ def test_presets_show_prints_a_table_check_config_accepts(
 def test_presets_show_names_an_unknown_preset(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["presets", "show", "krakn"]) == 2
     assert 'unknown preset "krakn"' in capsys.readouterr().err
+
+
+def preset_classifier(name: str, symbols: str, *keys: str) -> Classifier:
+    text = feed_text(f'preset = "{name}"', f"symbols = {symbols}", *keys)
+    return Classifier(parse_config(text, None, {}).feeds[0])
+
+
+def test_bitfinex_heartbeats_carry_flag_numbers_and_the_conf_ack_is_ignored() -> None:
+    # event_time written out, so this holds whatever the event_time list support does.
+    bitfinex = preset_classifier("bitfinex", '["tBTCUSD"]', 'event_time = "2.1"')
+    for beat in (b'[17,"hb"]', b'[17,"hb",127]', b'[17,"hb",1700000000000]'):
+        assert bitfinex.classify(beat)[0] is Kind.HEARTBEAT, beat
+    assert bitfinex.classify(b'[17,"hb",127,1700000000000]')[0] is Kind.HEARTBEAT
+    assert bitfinex.classify(b'{"event":"conf","status":"OK","flags":65536}')[0] is Kind.IGNORED
+    trade = b'[17,"te",[401597395,1574694478808,0.005,7245.3],128]'
+    snapshot = b"[17,[[401597395,1574694478808,0.005,7245.3]],129]"
+    assert bitfinex.classify(trade)[:2] == (Kind.DATA, "17")
+    assert bitfinex.classify(snapshot)[:2] == (Kind.DATA, "17")
+
+
+def test_kraken_v1_book_messages_are_channelled_by_their_pair() -> None:
+    kraken = preset_classifier("kraken", '["XBT/USD"]')
+    both = b'[336,{"a":[["5541.3","2.5","1534614248.1"]]},{"b":[["5541.2","1.5","1534614248.1"]]},'
+    assert kraken.classify(both + b'"book-10","XBT/USD"]')[:2] == (Kind.DATA, "XBT/USD")
+    bids = b'[336,{"b":[["5541.2","1.5","1534614248.1"]]},"book-10","XBT/USD"]'
+    assert kraken.classify(bids)[:2] == (Kind.DATA, "XBT/USD")
+    trade = b'[337,[["5541.2","0.15","1534614057.321597","s","l",""]],"trade","XBT/USD"]'
+    assert kraken.classify(trade)[:2] == (Kind.DATA, "XBT/USD")
