@@ -115,7 +115,7 @@ def test_a_version_1_file_is_upgraded_with_its_data_and_gains_incidents(tmp_path
     store = HistoryStore.open(HistoryConfig(path=db), now=lambda: T0 + 200)
 
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert [e.kind for e in store.events()] == ["stale", "reconnecting", "recovered"]
     assert store.events()[0].to_json()["stale_after_seconds"] == 5.0
     assert store.last_data() == {("btc", None): T0 + 30}

@@ -209,7 +209,8 @@ def test_auto_is_read_with_its_bounds() -> None:
     [
         (
             {"auto_min": '"2s"'},
-            'auto_min: applies only with stale_after = "auto", found stale_after = "30s"',
+            'auto_min: applies only with stale_after = "auto" or channel_stale_after = "auto", '
+            'found stale_after = "30s"',
         ),
         (
             {"stale_after": '"auto"', "auto_min": '"10m"', "auto_max": '"1m"'},

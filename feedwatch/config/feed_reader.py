@@ -76,8 +76,13 @@ class FeedReader:
         headers = tuple((name, self.header(name, value)) for name, value in table.headers.items())
         stale_after, auto = self.threshold(table)
         channel_stale = None
-        if table.channel_stale_after is not None:
+        if table.channel_stale_after is not None and table.channel_stale_after != "auto":
             channel_stale = self.seconds(table.channel_stale_after, ("channel_stale_after",))
+        first_data_within = (
+            None
+            if table.first_data_within is None
+            else self.seconds(table.first_data_within, ("first_data_within",))
+        )
         self.check_channels(table)
         defaults = FeedConfig(name="", url="", stale_after=1.0)
         feed = FeedConfig(
@@ -98,6 +103,7 @@ class FeedReader:
             storm=self.storm(table.storm or schema.StormTable()),
             tls=self.tls(table.tls, table.transport, url),
             channel_stale_after=channel_stale,
+            first_data_within=first_data_within,
             reconnect_on_stale=self.reconnect_on_stale(table),
             reconnect_on_channel_stale=table.reconnect_on_channel_stale,
             channel_health=self.choice(table.channel_health, ("channel_health",), CHANNEL_HEALTH),
@@ -180,37 +186,58 @@ class FeedReader:
         return tuple(windows)
 
     def threshold(self, table: schema.FeedTable) -> tuple[float, dict[str, Any]]:
-        """stale_after, and with "auto" its bounds; the bounds alone are a mistake worth naming."""
+        """stale_after, and with "auto" (for the feed, its channels or both) the bounds of
+        learning; the bounds alone are a mistake worth naming."""
         bounds = {
             "auto_min": table.auto_min,
             "auto_max": table.auto_max,
             "auto_initial": table.auto_initial,
         }
-        if table.stale_after != "auto":
+        feed_auto = table.stale_after == "auto"
+        channel_auto = table.channel_stale_after == "auto" or (
+            feed_auto and table.channel_stale_after is None and table.channel_key is not None
+        )
+        if not (feed_auto or channel_auto):
             for key, value in bounds.items():
                 if value is not None:
                     self.report(
                         (key,),
-                        f'applies only with stale_after = "auto", found stale_after = '
-                        f"{toml_repr(table.stale_after)}",
+                        f'applies only with stale_after = "auto" or channel_stale_after = '
+                        f'"auto", found stale_after = {toml_repr(table.stale_after)}',
                     )
             return self.seconds(table.stale_after, ("stale_after",)), {}
         floor = self.seconds(table.auto_min, ("auto_min",), 1.0)
         ceiling = self.seconds(table.auto_max, ("auto_max",), 3600.0)
-        initial = self.seconds(table.auto_initial, ("auto_initial",), 60.0)
+        if feed_auto:
+            initial = self.seconds(table.auto_initial, ("auto_initial",), 60.0)
+            stale_after = initial
+        else:
+            # The feed keeps its fixed threshold; channels start from it (or auto_initial).
+            stale_after = self.seconds(table.stale_after, ("stale_after",))
+            initial = (
+                stale_after
+                if table.auto_initial is None
+                else self.seconds(table.auto_initial, ("auto_initial",))
+            )
         if floor > ceiling:
             self.report(
                 ("auto_max",),
                 f"must be at least auto_min ({toml_repr(table.auto_min)}), "
                 f"found {toml_repr(table.auto_max)}",
             )
-        elif not floor <= initial <= ceiling:
+        elif not floor <= initial <= ceiling and (feed_auto or table.auto_initial is not None):
             self.report(
                 ("auto_initial",),
                 f"must lie within auto_min and auto_max ({format_duration(floor)} to "
                 f"{format_duration(ceiling)}), found {toml_repr(table.auto_initial or '60s')}",
             )
-        return initial, {"stale_after_auto": True, "auto_min": floor, "auto_max": ceiling}
+        return stale_after, {
+            "stale_after_auto": feed_auto,
+            "channel_stale_after_auto": channel_auto,
+            "auto_min": floor,
+            "auto_max": ceiling,
+            "auto_initial": min(ceiling, max(floor, initial)),
+        }
 
     # -- values --------------------------------------------------------------------------------
 

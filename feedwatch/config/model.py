@@ -134,8 +134,17 @@ class FeedConfig:
     stale_after_auto: bool = False
     auto_min: float = 1.0
     auto_max: float = 3600.0
-    # Channel staleness threshold; defaults to the feed's stale_after.
+    # Where learning starts, until enough gaps are seen (None: stale_after).
+    auto_initial: float | None = None
+    # Channel staleness threshold; defaults to the feed's stale_after. With
+    # channel_stale_after = "auto" (the default under stale_after = "auto") each channel
+    # learns its own from its own gaps, within the same auto_min and auto_max.
     channel_stale_after: float | None = None
+    channel_stale_after_auto: bool = False
+    # How long a fresh connection has for its first data (feed and each channel). None:
+    # stale_after with a fixed threshold; with a learned one, at least FIRST_DATA_FLOOR
+    # and twice the slowest first data of the latest sessions.
+    first_data_within: float | None = None
     # What a stale feed or channel does besides reporting itself.
     reconnect_on_stale: bool = True
     reconnect_on_channel_stale: bool = False
@@ -187,6 +196,11 @@ class FeedConfig:
     url_template: str = field(default="", repr=False)
     # Secrets that came from the environment, to redact wherever text is shown.
     secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def learns(self) -> bool:
+        """Whether any threshold of this feed is learned (stale_after or channel_stale_after)."""
+        return self.stale_after_auto or self.channel_stale_after_auto
 
     @property
     def effective_channel_stale_after(self) -> float:

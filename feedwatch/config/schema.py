@@ -102,6 +102,7 @@ class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     auto_min: Duration | None = None
     auto_max: Duration | None = None
     auto_initial: Duration | None = None
+    first_data_within: Duration | None = None
     reconnect_on_stale: bool | None = None
     reconnect_on_channel_stale: bool = False
     channel_health: str = "page"

@@ -75,19 +75,35 @@ class Engine:
                 # stepped back) counts as now.
                 worker.monitor.carry_over(channel, now - max(0.0, wall - when), started)
 
-    def seed_learned(self, profiles: Mapping[str, Iterable[tuple[int, int, int]]]) -> None:
-        """Give each stale_after = "auto" feed the gap profile an earlier run learned."""
+    def seed_learned(
+        self,
+        profiles: Mapping[str, Iterable[tuple[int, int, int]]],
+        channels: Mapping[str, Iterable[tuple[str, int, int]]] | None = None,
+    ) -> None:
+        """Give each learning feed (and its channels) the gap profile an earlier run learned."""
         for feed, rows in profiles.items():
             worker = self.workers.get(feed)
             if worker is not None and worker.monitor.learned is not None:
                 worker.monitor.learned.seed(rows)
+        for feed, channel_rows in (channels or {}).items():
+            worker = self.workers.get(feed)
+            if worker is not None:
+                worker.monitor.seed_channels(channel_rows)
 
     def learned_profiles(self) -> dict[str, list[tuple[int, int, int]]]:
         """(hour bucket, bin, count) rows of every learning feed, to keep across restarts."""
         return {
             name: w.monitor.learned.profile.rows()
             for name, w in self.workers.items()
-            if w.monitor.learned is not None
+            if w.monitor.learned is not None and w.monitor.learned.feed_learns
+        }
+
+    def learned_channel_profiles(self) -> dict[str, list[tuple[str, int, int]]]:
+        """(channel, bin, count) rows of every feed whose channels learn their thresholds."""
+        return {
+            name: w.monitor.learned.channels.rows()
+            for name, w in self.workers.items()
+            if w.monitor.learned is not None and w.monitor.learned.channels is not None
         }
 
     async def start(self) -> None:

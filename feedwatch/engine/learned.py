@@ -10,6 +10,11 @@ Hours of the week are local time in the feed's schedule timezone (its first wind
 else UTC, so a market's quiet nights learn longer thresholds than its busy days.
 An hour with too few gaps borrows the feed-wide figure; with too few of those too,
 the threshold stays at ``auto_initial``.
+
+Channels learn apart from the feed (``ChannelGaps``): a multiplexed feed's combined stream
+has tiny gaps, so the feed's figure would make every quiet channel flap. Each channel keeps
+one histogram of its own gaps (192 bins; ``max_channels`` bounds how many) and, until it
+has enough of them, stays at ``auto_initial``: never the feed's learned figure.
 """
 
 from __future__ import annotations
@@ -59,6 +64,94 @@ class Learned:
     learned: bool  # False while the conservative default stands
     p99: float | None = None
     gaps: int = 0
+
+
+def learn_from(
+    histogram: GapHistogram, where: str, floor: float, ceiling: float, initial: float
+) -> Learned:
+    """The 3-5 x p99 rule on one histogram (with enough gaps), held within the bounds."""
+    p99 = histogram.percentile(99)
+    suggestion = suggest_threshold(p99, initial, histogram.total)
+    assert p99 is not None and suggestion is not None  # total >= min_gaps > 0
+    seconds = min(ceiling, max(floor, suggestion.seconds))
+    bound = ""
+    if seconds != suggestion.seconds:
+        name = "auto_min" if seconds == floor else "auto_max"
+        bound = f", held at {name} {format_duration(seconds)}"
+    reason = f"{FACTOR:g} × p99 of {histogram.total:,} gaps {where}{bound}"  # noqa: RUF001
+    return Learned(seconds, reason, learned=True, p99=p99, gaps=histogram.total)
+
+
+def waiting(initial: float, min_gaps: int, have: int) -> Learned:
+    """The conservative default while too few gaps are in, and what it waits for."""
+    return Learned(
+        initial,
+        f"auto_initial {format_duration(initial)} until {min_gaps:,} gaps (have {have:,})",
+        learned=False,
+        gaps=have,
+    )
+
+
+class ChannelGaps:
+    """Each channel's own gap histogram and learned threshold (channel_stale_after = "auto")."""
+
+    def __init__(
+        self, floor: float, ceiling: float, initial: float, min_gaps: int = MIN_GAPS
+    ) -> None:
+        self.floor = floor
+        self.ceiling = ceiling
+        self.initial = min(ceiling, max(floor, initial))
+        self.min_gaps = min_gaps
+        self.histograms: dict[str, GapHistogram] = {}
+        self.current: dict[str, Learned] = {}
+
+    def histogram(self, key: str) -> GapHistogram:
+        """The histogram a channel's gaps go to (kept on its Watch: no lookup per message)."""
+        histogram = self.histograms.get(key)
+        if histogram is None:
+            histogram = self.histograms[key] = GapHistogram()
+        return histogram
+
+    def seconds(self, key: str) -> float:
+        learned = self.current.get(key)
+        return self.initial if learned is None else learned.seconds
+
+    def threshold(self, key: str) -> Learned:
+        """What the channel's own gaps say now (not yet in force: see ``relearn``)."""
+        histogram = self.histograms.get(key)
+        have = 0 if histogram is None else histogram.total
+        if histogram is None or have < self.min_gaps:
+            return waiting(self.initial, self.min_gaps, have)
+        return learn_from(histogram, "on this channel", self.floor, self.ceiling, self.initial)
+
+    def relearn(self) -> list[tuple[str, float, float]]:
+        """Read every channel again; (key, old, new) of those that moved past ``CHANGE``."""
+        moved = []
+        for key in self.histograms:
+            new = self.threshold(key)
+            old = self.current.get(key)
+            old_seconds = self.initial if old is None else old.seconds
+            if abs(new.seconds - old_seconds) <= CHANGE * old_seconds:
+                self.current[key] = replace(new, seconds=old_seconds)
+                continue
+            self.current[key] = new
+            moved.append((key, old_seconds, new.seconds))
+        return moved
+
+    def rows(self) -> list[tuple[str, int, int]]:
+        """(channel, bin, count) of every non-empty bin, to keep across restarts."""
+        return [
+            (key, i, c) for key, h in self.histograms.items() for i, c in enumerate(h.counts) if c
+        ]
+
+    def seed(self, rows: Iterable[tuple[str, int, int]], room: int) -> None:
+        """Counts saved by an earlier run, for at most ``room`` channels."""
+        for key, index, count in rows:
+            if not (0 <= index < BINS and count > 0):
+                continue
+            if key not in self.histograms and len(self.histograms) >= room:
+                continue
+            self.histogram(key).add_bin(index, count)
 
 
 class GapProfile:
@@ -112,25 +205,10 @@ class GapProfile:
         if self.feed_wide.total >= self.min_gaps:
             have = 0 if hour is None else hour.total
             return self._from(self.feed_wide, f"feed-wide ({where} has {have:,})")
-        return Learned(
-            self.initial,
-            f"auto_initial {format_duration(self.initial)} until {self.min_gaps:,} gaps "
-            f"(have {self.feed_wide.total:,})",
-            learned=False,
-            gaps=self.feed_wide.total,
-        )
+        return waiting(self.initial, self.min_gaps, self.feed_wide.total)
 
     def _from(self, histogram: GapHistogram, where: str) -> Learned:
-        p99 = histogram.percentile(99)
-        suggestion = suggest_threshold(p99, self.initial, histogram.total)
-        assert p99 is not None and suggestion is not None  # total >= min_gaps > 0
-        seconds = min(self.ceiling, max(self.floor, suggestion.seconds))
-        bound = ""
-        if seconds != suggestion.seconds:
-            name = "auto_min" if seconds == self.floor else "auto_max"
-            bound = f", held at {name} {format_duration(seconds)}"
-        reason = f"{FACTOR:g} × p99 of {histogram.total:,} gaps {where}{bound}"  # noqa: RUF001
-        return Learned(seconds, reason, learned=True, p99=p99, gaps=histogram.total)
+        return learn_from(histogram, where, self.floor, self.ceiling, self.initial)
 
     # -- persistence ----------------------------------------------------------------------
 
@@ -151,8 +229,9 @@ class GapProfile:
 
 
 class LearnedThreshold:
-    """The learning behind stale_after = "auto": a minute timer reads the profile and moves
-    the threshold when the learned value changes by more than ``CHANGE``."""
+    """The learning behind stale_after = "auto" and channel_stale_after = "auto": a minute
+    timer reads the profiles and moves a threshold when its learned value changes by more
+    than ``CHANGE``."""
 
     def __init__(
         self,
@@ -160,13 +239,23 @@ class LearnedThreshold:
         clock: Clock,
         emit: RaiseEvent,
         apply: Callable[[float], None],
+        apply_channels: Callable[[], None] = lambda: None,
     ) -> None:
         timezone = config.schedule[0].timezone if config.schedule else None
-        self.profile = GapProfile(config.auto_min, config.auto_max, config.stale_after, timezone)
+        initial = config.auto_initial if config.auto_initial is not None else config.stale_after
+        self.feed_learns = config.stale_after_auto
+        self.profile = GapProfile(config.auto_min, config.auto_max, initial, timezone)
         self.current = self.profile.threshold()
+        self.channels = (
+            ChannelGaps(config.auto_min, config.auto_max, initial)
+            if config.channel_stale_after_auto
+            else None
+        )
+        self._room = config.max_channels
         self._clock = clock
         self._emit = emit
         self._apply = apply
+        self._apply_channels = apply_channels
         self._timer = Deadline(clock, self._tick)
 
     def start(self) -> None:
@@ -181,14 +270,23 @@ class LearnedThreshold:
         self.profile.move_to(self._clock.time())
         self.relearn()
 
+    def seed_channels(self, rows: Iterable[tuple[str, int, int]]) -> None:
+        """Each channel's counts from an earlier run, applied at once."""
+        if self.channels is not None:
+            self.channels.seed(rows, self._room)
+            self.relearn_channels()
+
     def _tick(self) -> None:
         wall = self._clock.time()
         self.profile.move_to(wall)
         self.relearn()
+        self.relearn_channels()
         self._timer.rearm(self._clock.monotonic() + (RELEARN_EVERY - wall % RELEARN_EVERY))
 
     def relearn(self) -> None:
         """Read the profile again; a change past ``CHANGE`` moves the threshold, with one event."""
+        if not self.feed_learns:
+            return
         new, old = self.profile.threshold(), self.current
         if abs(new.seconds - old.seconds) <= CHANGE * old.seconds:
             self.current = replace(new, seconds=old.seconds)  # fresher evidence, same threshold
@@ -202,3 +300,22 @@ class LearnedThreshold:
             learned=True,
         )
         self._apply(new.seconds)
+
+    def relearn_channels(self) -> None:
+        """Read every channel again; those that moved are applied, and told in one event."""
+        if self.channels is None:
+            return
+        moved = self.channels.relearn()
+        if not moved:
+            return
+        shown = ", ".join(
+            f"{key} {format_duration(old)} -> {format_duration(new)}" for key, old, new in moved[:3]
+        )
+        more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
+        self._emit(
+            EventKind.THRESHOLD_CHANGED,
+            reason=f"learned channel thresholds: {shown}{more}",
+            channels_moved=len(moved),
+            learned=True,
+        )
+        self._apply_channels()

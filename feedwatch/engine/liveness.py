@@ -13,8 +13,9 @@ keep their own timers in ``conditions``; the monitor decides when they count.
 
 from __future__ import annotations
 
+import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -30,6 +31,8 @@ from feedwatch.engine.conditions import (
 )
 from feedwatch.engine.content import ContentWatch
 from feedwatch.engine.events import Event, EventKind
+from feedwatch.engine.first_data import FirstData
+from feedwatch.engine.gap_histogram import bin_of
 from feedwatch.engine.journal import EventJournal, Publish
 from feedwatch.engine.learned import LearnedThreshold
 from feedwatch.engine.redact import FeedRedactor
@@ -67,7 +70,13 @@ class FeedMonitor:
         self.name = config.name
         self.clock = clock
         self._request_reconnect = request_reconnect
-        self.threshold = Threshold(config, self._learned_seconds)
+        self.threshold = Threshold(
+            config,
+            self._learned_seconds,
+            self._channel_learned if config.channel_stale_after_auto else None,
+        )
+        self.first_data = FirstData(config)
+        self._awaiting_first = False  # connected, the session's first data not yet in
         self.reconnect_on_stale = config.reconnect_on_stale
         self.phase = Phase.CONNECTING
         self.watch = Watch(clock, None, config.stale_after, self._due)  # nothing overrides it yet
@@ -84,10 +93,13 @@ class FeedMonitor:
             else None
         )
         self.learned = (
-            LearnedThreshold(config, clock, self.emit, self._learned_threshold)
-            if config.stale_after_auto
+            LearnedThreshold(
+                config, clock, self.emit, self._learned_threshold, self._apply_threshold
+            )
+            if config.learns
             else None
         )
+        self._feed_learns = config.stale_after_auto
         # The conditions beside staleness, each listed once: a new one is one more entry.
         # Counted ones count only while alarming; every one stops with the monitor.
         self._counted: tuple[Counted, ...] = (self.silence, self.down) + (
@@ -261,7 +273,9 @@ class FeedMonitor:
         change = self.schedule.start()
         if change is not None:
             self._announce_regime(change[1])
-        self._open_window(self.clock.monotonic())
+        now = self.clock.monotonic()
+        self._open_window(now)
+        self._grant(now)
         if self._rate_timer is None:
             self._sample_rates()
 
@@ -279,6 +293,15 @@ class FeedMonitor:
         if watch is not None:
             watch.carry_over(last_data)
 
+    def seed_channels(self, rows: Iterable[tuple[str, int, int]]) -> None:
+        """What each channel learned in an earlier run (channel_stale_after = "auto")."""
+        learned = self.learned
+        if learned is None or learned.channels is None:
+            return
+        # A channel not seen yet takes its counts when it appears (a channel gone from the
+        # feed is not watched for being in the file).
+        learned.seed_channels(rows)
+
     def _before_restart(self, watch: Watch) -> float | None:
         """How much of a silence lies before this process started (None: none of it)."""
         restarted, last = self.restarted_at, watch.last_data
@@ -294,6 +317,22 @@ class FeedMonitor:
         if counting:
             for condition in self._counted:
                 condition.count(now)
+
+    def _grant(self, now: float) -> None:
+        """A session (or watching) begins: each watch has the allowance for its first data."""
+        allowance = self.first_data.allowance()
+        if allowance is None:
+            return
+        until = now + allowance
+        for watch in (self.watch, *self.channels.values()):
+            watch.grace_until = until
+            if self._started and self._alarming and not watch.stale:
+                watch.arm(watch.deadline())  # the timer re-checks: arming early is harmless
+
+    def _within(self, watch: Watch) -> float:
+        """How long the current connection has to deliver to a stale watch."""
+        allowance = self.first_data.allowance()
+        return watch.stale_after if allowance is None else max(watch.stale_after, allowance)
 
     def _stand_down(self, forget_failures: bool) -> None:
         """Paused or quiet: no timers, and stale, silence and down end without events."""
@@ -320,6 +359,7 @@ class FeedMonitor:
         self.connected_at = now
         for watch in (self.watch, *self.channels.values()):
             watch.new_session(now)  # a gap across the reconnect is not a normal gap
+        self._awaiting_first = True
         self.connected_since_wall = self.clock.time()
         self.subscribe_sent += subscribed
         self.close_code = None
@@ -330,14 +370,12 @@ class FeedMonitor:
             self.content.connected()
         if not self._alarming:
             return
-        # In an outage the new connection gets stale_after to deliver data;
-        # otherwise the running deadline (last data + stale_after) stands.
-        if self.watch.stale:
-            self.watch.arm(now + self.stale_after)
-        else:
-            self.watch.arm(self.watch.deadline())
-        for ch in self.channels.values():
-            ch.arm(now + ch.stale_after if ch.stale else ch.deadline())
+        # In an outage the new connection gets stale_after (or the session allowance) to
+        # deliver data; otherwise the running deadline (last data + stale_after) stands,
+        # pushed back to the allowance when the feed has one.
+        self._grant(now)
+        for watch in (self.watch, *self.channels.values()):
+            watch.arm(now + self._within(watch) if watch.stale else watch.deadline())
 
     def on_disconnected(
         self, code: int | None, reason: str | None, cause: str, *, planned: bool = False
@@ -355,6 +393,9 @@ class FeedMonitor:
         )
         if not planned:
             self.down.failed(cause, counting=self._alarming)
+        self._awaiting_first = False
+        for watch in (self.watch, *self.channels.values()):
+            watch.grace_until = -math.inf  # the allowance was the session's, and it ended
         # Data age keeps counting while disconnected: a feed that cannot get
         # back within stale_after goes stale on time, connected or not.
         if self._alarming:
@@ -388,12 +429,16 @@ class FeedMonitor:
         self.bytes += size
         self.recent_raw.append((now, raw))
         watch = self.watch
-        learned = self.learned
-        if learned is not None:
+        if self._feed_learns:
             last = watch.last_data
-            # A gap that spans a pause, a quiet window or a restart says nothing of the feed.
-            if last is not None and last >= watch.since and not watch.carried:
-                learned.profile.add(now - last)
+            # A gap that spans a pause, a quiet window, a reconnect or a restart says
+            # nothing of the feed (normal_from is the start of the watched session).
+            if last is not None and last >= watch.normal_from:
+                self.learned.profile.add(now - last)  # type: ignore[union-attr]
+        if self._awaiting_first:
+            self._awaiting_first = False
+            if self.connected_at is not None:
+                self.first_data.arrived(now - self.connected_at)
         previous = watch.record(now)
         if previous is not None:
             self._recover(watch, now, previous)
@@ -405,6 +450,11 @@ class FeedMonitor:
                 ch = self._add_channel(channel)
                 if ch is None:
                     return
+            learning = ch.learning
+            if learning is not None:
+                last = ch.last_data
+                if last is not None and last >= ch.normal_from:
+                    learning.add_bin(bin_of(now - last))
             previous = ch.record(now)
             if previous is not None:
                 self._recover(ch, now, previous)
@@ -474,10 +524,10 @@ class FeedMonitor:
 
     def _apply_threshold(self) -> None:
         """Give every watch the threshold in force, and move their deadlines to match."""
-        feed, channel = self.threshold.feed, self.threshold.channel
-        self.watch.stale_after = feed
-        for ch in self.channels.values():
-            ch.stale_after = channel
+        threshold = self.threshold
+        self.watch.stale_after = threshold.feed
+        for key, ch in self.channels.items():
+            ch.stale_after = threshold.channel_for(key)
         for watch in (self.watch, *self.channels.values()):
             self._rearm(watch)
 
@@ -497,7 +547,14 @@ class FeedMonitor:
         return self.threshold.feed
 
     def _learned_seconds(self) -> float | None:
-        return None if self.learned is None else self.learned.current.seconds
+        if self.learned is None or not self._feed_learns:
+            return None
+        return self.learned.current.seconds
+
+    def _channel_learned(self, key: str) -> float:
+        channels = None if self.learned is None else self.learned.channels
+        assert channels is not None  # only asked with channel_stale_after = "auto"
+        return channels.seconds(key)
 
     def _learned_threshold(self, seconds: float) -> None:
         """The learned value moved: it applies unless a schedule window sets its own."""
@@ -554,7 +611,15 @@ class FeedMonitor:
             rate_1s=w.rates.rate(1),
             rate_10s=w.rates.rate(10),
             gaps=w.gaps.summary(w.messages),
+            learned=self._channel_reason(w),
         )
+
+    def _channel_reason(self, w: Watch) -> str | None:
+        channels = None if self.learned is None else self.learned.channels
+        if channels is None or w.key is None or self.config.channel_stale_after is not None:
+            return None
+        learned = channels.current.get(w.key)
+        return channels.threshold(w.key).reason if learned is None else learned.reason
 
     def snapshot(
         self, now: float, wall: float, *, url: str, paused: bool, ping_rtt: float | None
@@ -603,7 +668,10 @@ class FeedMonitor:
             silence=self.silence.active,
             down=self.down.active,
             max_silence=self.config.max_silence,
-            learned=None if self.learned is None else self.learned.current.reason,
+            learned=self.learned.current.reason
+            if self.learned is not None and self._feed_learns
+            else None,
+            first_data=self.first_data.describe(),
             **self._content_facts(),
         )
 
@@ -629,7 +697,7 @@ class FeedMonitor:
             return
         watch.disarm()
         if watch.stale and self.connected and self.connected_at is not None:
-            watch.arm(self.connected_at + watch.stale_after)
+            watch.arm(self.connected_at + self._within(watch))
         else:
             watch.arm(watch.deadline())
 
@@ -649,10 +717,12 @@ class FeedMonitor:
             if not is_feed and not feed.stale and feed.signal_age(now) > feed.stale_after / 2:
                 # The whole feed has gone quiet too: wait for its own verdict
                 # rather than report each channel of a feed-wide stall.
-                watch.arm(feed.deadline() + 0.001)
+                watch.arm(max(feed.deadline(), now) + 0.001)
                 return
             watch.stale = True
             watch.stale_at = now
+            if is_feed and self._awaiting_first and self.connected:
+                self.first_data.missed()  # the session's allowance passed without data
             if is_feed or not feed.stale:  # when the whole feed is stale, its event says it all
                 self._announce_stale(watch, now)
                 if self.connected and reconnect:
@@ -662,11 +732,14 @@ class FeedMonitor:
             return
         # Already stale: give the current connection stale_after to deliver.
         if self.connected and reconnect and self.connected_at is not None:
-            due = self.connected_at + watch.stale_after
+            allowed = self._within(watch)
+            due = self.connected_at + allowed
             if now < due:
                 watch.arm(due)
                 return
-            within = f"no data within {watch.stale_after:g}s"
+            if is_feed:
+                self.first_data.missed()  # the next session gets longer
+            within = f"no data within {allowed:g}s"
             self._request_reconnect(
                 f"{within} of connecting" if is_feed else f"channel {watch.key}: {within}"
             )
@@ -722,7 +795,12 @@ class FeedMonitor:
                     channel=key,
                 )
             return None
-        watch = Watch(self.clock, key, self.threshold.channel, self._due, gap_buffer=256)
+        watch = Watch(self.clock, key, self.threshold.channel_for(key), self._due, gap_buffer=256)
+        learning = None if self.learned is None else self.learned.channels
+        if learning is not None:
+            watch.learning = learning.histogram(key)
+        if self.connected and self._awaiting_first:
+            watch.grace_until = self.watch.grace_until  # a channel new in this session
         self.channels[key] = watch
         if self._started and self._alarming:
             watch.arm(watch.deadline())

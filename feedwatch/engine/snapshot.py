@@ -25,6 +25,8 @@ class ChannelSnapshot:
     rate_1s: float
     rate_10s: float
     gaps: GapSummary
+    # channel_stale_after = "auto": why this channel's threshold is what it is.
+    learned: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class FeedSnapshot:
     # stale_after = "auto": the learned threshold's reason ("4 x p99 of 1,203 gaps in ..."),
     # None on a feed with a fixed threshold.
     learned: str | None = None
+    # A fresh session's allowance for its first data, in words (None: none).
+    first_data: str | None = None
     # Content signals (None / zero when the feed does not ask for them).
     lagging: bool = False
     frozen: bool = False

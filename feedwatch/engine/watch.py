@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 
 from feedwatch.engine.clock import Clock, Deadline
-from feedwatch.engine.gap_histogram import GapWindow
+from feedwatch.engine.gap_histogram import GapHistogram, GapWindow
 from feedwatch.engine.stats import CountHistory, GapBuffer
 from feedwatch.engine.suggest import MIN_GAPS, Advice, advise
 
@@ -20,8 +20,10 @@ class Watch:
         "carried",
         "clock",
         "gaps",
+        "grace_until",
         "key",
         "last_data",
+        "learning",
         "messages",
         "normal_from",
         "normal_gaps",
@@ -61,6 +63,11 @@ class Watch:
         self.normal_from = self.since
         self.suggested: float | None = None  # the figure last offered, held while still right
         self.rates = CountHistory()
+        # The end of a fresh session's allowance: the deadline is never before it (-inf:
+        # none). Set when a session begins; it ends with its time or with a disconnect.
+        self.grace_until = -math.inf
+        # Where this channel's own gaps are learned (channel_stale_after = "auto"), or None.
+        self.learning: GapHistogram | None = None
 
     def reference(self) -> float:
         """The instant the data clock counts from: last data, or when watching began."""
@@ -68,7 +75,8 @@ class Watch:
         return self.since if last is None or last < self.since else last
 
     def deadline(self) -> float:
-        return self.reference() + self.stale_after
+        """Last data (or the window's start) + stale_after, or the session's allowance."""
+        return max(self.reference() + self.stale_after, self.grace_until)
 
     def data_age(self, now: float) -> float | None:
         return None if self.last_data is None else now - self.last_data

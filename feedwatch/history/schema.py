@@ -104,11 +104,28 @@ def _v3_gap_profiles(db: sqlite3.Connection) -> None:
     )
 
 
+def _v4_channel_gap_profiles(db: sqlite3.Connection) -> None:
+    """channel_stale_after = "auto" keeps what each channel learned: gap counts per bin."""
+    _run(
+        db,
+        """
+        CREATE TABLE channel_gap_profiles (
+            feed TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            bin INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (feed, channel, bin)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
 # MIGRATIONS[n] brings a file at version n to version n + 1.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_events_sessions_last_data,
     _v2_incidents,
     _v3_gap_profiles,
+    _v4_channel_gap_profiles,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

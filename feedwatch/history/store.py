@@ -170,7 +170,8 @@ class HistoryStore:
             return
         self._engine = engine
         self._session_start = self._now()
-        engine.seed_learned(self.gap_profiles())  # what earlier runs learned is not forgotten
+        # What earlier runs learned is not forgotten.
+        engine.seed_learned(self.gap_profiles(), self.channel_gap_profiles())
         self._profiles_due = engine.clock.monotonic() + GAP_PROFILES_EVERY
         self._writer.offer(SessionStart(self._session_start, tuple(engine.workers)))
         self._unsubscribe = engine.bus.subscribe(self._writer.offer)
@@ -273,9 +274,13 @@ class HistoryStore:
     def _save_gap_profiles(self) -> None:
         assert self._engine is not None and self._writer is not None
         profiles = self._engine.learned_profiles()
-        if profiles:
+        channels = self._engine.learned_channel_profiles()
+        if profiles or channels:
             self._writer.offer(
-                GapProfiles(tuple((feed, tuple(rows)) for feed, rows in profiles.items()))
+                GapProfiles(
+                    tuple((feed, tuple(rows)) for feed, rows in profiles.items()),
+                    tuple((feed, tuple(rows)) for feed, rows in channels.items()),
+                )
             )
 
     # -- reading ----------------------------------------------------------------
@@ -349,6 +354,15 @@ class HistoryStore:
             "SELECT feed, bucket, bin, count FROM gap_profiles"
         ):
             profiles.setdefault(feed, []).append((bucket, index, count))
+        return profiles
+
+    def channel_gap_profiles(self) -> dict[str, list[tuple[str, int, int]]]:
+        """feed -> (channel, bin, count) rows learned by channel_stale_after = "auto"."""
+        profiles: dict[str, list[tuple[str, int, int]]] = {}
+        for feed, channel, index, count in self._query(
+            "SELECT feed, channel, bin, count FROM channel_gap_profiles"
+        ):
+            profiles.setdefault(feed, []).append((channel, index, count))
         return profiles
 
     def first_seen(self) -> dict[str, float]:

@@ -57,6 +57,8 @@ class GapProfiles:
     """Each learning feed's whole gap profile: (feed, ((hour bucket, bin, count), ...))."""
 
     values: tuple[tuple[str, tuple[tuple[int, int, int], ...]], ...]
+    # Each channel-learning feed's channels: (feed, ((channel, bin, count), ...)).
+    channels: tuple[tuple[str, tuple[tuple[str, int, int], ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +399,12 @@ class Writer(threading.Thread):
             self._db.executemany(
                 "INSERT INTO gap_profiles (feed, bucket, bin, count) VALUES (?, ?, ?, ?)",
                 [(feed, *row) for row in rows],
+            )
+        for feed, channel_rows in item.channels:
+            self._db.execute("DELETE FROM channel_gap_profiles WHERE feed = ?", (feed,))
+            self._db.executemany(
+                "INSERT INTO channel_gap_profiles (feed, channel, bin, count) VALUES (?, ?, ?, ?)",
+                [(feed, *row) for row in channel_rows],
             )
 
     def _prune(self) -> None:

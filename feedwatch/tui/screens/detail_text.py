@@ -90,6 +90,19 @@ def stats_facts(feed: FeedSnapshot) -> Content:
     ]
     if feed.learned is not None:
         rows.append(("stale_after", f"{seconds(feed.stale_after)} (learned: {feed.learned})"))
+    learning = [ch for ch in feed.channels if ch.learned is not None]
+    if learning:
+        waiting = sum(1 for ch in learning if ch.learned and ch.learned.startswith("auto_initial"))
+        span = sorted(ch.stale_after for ch in learning)
+        rows.append(
+            (
+                "Channels",
+                f"each learns its own: {seconds(span[0])} to {seconds(span[-1])}"
+                + (f" ({waiting} still at auto_initial)" if waiting else ""),
+            )
+        )
+    if feed.first_data is not None:
+        rows.append(("New session", feed.first_data))
     if feed.lag_p50 is not None and feed.lag_max is not None:
         late = " (lagging)" if feed.lagging else ""
         rows.append(("Lag", f"{seconds(feed.lag_p50)} p50 · {seconds(feed.lag_max)} max{late}"))
