@@ -14,20 +14,30 @@ each of them. A feed in a quiet window is not checked.
 - CRITICAL (2): a feed delivered no data in its window: it could not connect (HTTP status,
   refused, DNS, TLS, timeout), the server closed, or only heartbeats came; or it is partial.
 - UNKNOWN (3): the check itself could not run (bad config, unknown --feed, bad arguments).
+
+A push feed has no connection to probe: its check-ins arrive at the feedwatch that serves
+``[server] listen``. The check asks that feedwatch (``GET /health/<feed>``, with the
+server's token) and reports its verdict: OK when live with its last check-in in the first
+half of ``stale_after``, WARNING in the second half (or partial with channel_health =
+"warn"), CRITICAL when it is anything else or no feedwatch answers there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
+
+import aiohttp
 
 from feedwatch.config.durations import format_duration, parse_duration
 from feedwatch.config.loader import ConfigError, load_config
-from feedwatch.config.model import Config, FeedConfig
+from feedwatch.config.model import Config, FeedConfig, ServerConfig
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import EventKind
 from feedwatch.engine.snapshot import FeedSnapshot
@@ -43,6 +53,38 @@ OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATUS_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 
 
+@dataclass(frozen=True)
+class ServedVerdict:
+    """A push feed's verdict from the feedwatch that receives its check-ins."""
+
+    where: str  # "http://127.0.0.1:9321"
+    state: str | None = None  # None: no answer
+    healthy: bool = False
+    age: float | None = None  # seconds since the last check-in
+    stale_after: float | None = None
+    failure: str | None = None
+
+    @property
+    def status(self) -> int:
+        if self.state is None:
+            return CRITICAL
+        if self.state == "quiet":
+            return OK
+        if self.state == "partial" and self.healthy:
+            return WARNING  # channel_health = "warn"
+        if self.state != "live" or not self.healthy:
+            return CRITICAL
+        late = self.age is not None and self.stale_after and self.age > self.stale_after / 2
+        return WARNING if late else OK
+
+    def describe(self) -> str:
+        if self.state is None:
+            return f"no feedwatch serving its check-ins answers at {self.where}: {self.failure}"
+        age = "no check-in yet" if self.age is None else f"last check-in {self.age:.3f}s ago"
+        allowed = "" if self.stale_after is None else f" of {format_duration(self.stale_after)}"
+        return f"{self.state} at {self.where} (push feed): {age}{allowed}"
+
+
 @dataclass
 class ProbeResult:
     """What one feed did in its window."""
@@ -56,6 +98,8 @@ class ProbeResult:
     quiet: str | None = None  # the quiet schedule window in force: not probed
     silent_channels: tuple[str, ...] = ()  # expected channels with no data: partial
     channel_health: str = "page"
+    # A push feed, as the feedwatch serving its check-ins sees it.
+    served: ServedVerdict | None = None
 
     @property
     def partial(self) -> bool:
@@ -63,6 +107,8 @@ class ProbeResult:
 
     @property
     def status(self) -> int:
+        if self.served is not None:
+            return self.served.status
         if self.quiet is not None:
             return OK
         if self.first_data is None:
@@ -73,6 +119,8 @@ class ProbeResult:
 
     def describe(self) -> str:
         """The reason or the timing, as the per-feed line shows it."""
+        if self.served is not None:
+            return self.served.describe()
         if self.quiet is not None:
             return f"quiet now ({self.quiet}): not checked"
         if self.partial:
@@ -180,8 +228,60 @@ def _failure(engine: Engine, name: str) -> str | None:
     return None
 
 
-async def probe_all(feeds: Sequence[FeedConfig], timeout: float) -> list[ProbeResult]:
-    """Watch every feed at once with the engine, until each one's verdict is known."""
+def _server_base(server: ServerConfig) -> str:
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(server.host, server.host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{server.port}"
+
+
+async def ask_server(
+    feeds: Sequence[FeedConfig], server: ServerConfig, timeout: float
+) -> list[ProbeResult]:
+    """Each push feed's verdict, from the feedwatch that serves its check-ins."""
+    base = _server_base(server)
+    headers = {} if server.token is None else {"Authorization": f"Bearer {server.token}"}
+    results = []
+    limit = aiohttp.ClientTimeout(total=timeout)
+    async with aiohttp.ClientSession(timeout=limit, headers=headers) as session:
+        for feed in feeds:
+            results.append(
+                ProbeResult(feed.name, feed.stale_after, served=await _ask(session, base, feed))
+            )
+    return results
+
+
+async def _ask(session: aiohttp.ClientSession, base: str, feed: FeedConfig) -> ServedVerdict:
+    url = f"{base}/health/{quote(feed.name, safe='')}"
+    try:
+        async with session.get(url, allow_redirects=False) as response:
+            if response.status not in (200, 503):
+                return ServedVerdict(base, failure=f"HTTP {response.status} from {url}")
+            body = json.loads(await response.content.read(1 << 20))
+    except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+        return ServedVerdict(base, failure=str(exc) or type(exc).__name__)
+    if not isinstance(body, dict) or not isinstance(body.get("state"), str):
+        return ServedVerdict(base, failure=f"{url} gave no feed verdict")
+    age, allowed = body.get("last_signal_age_seconds"), body.get("stale_after_seconds")
+    return ServedVerdict(
+        base,
+        state=body["state"],
+        healthy=body.get("healthy") is True,
+        age=float(age) if isinstance(age, int | float) and body.get("data_messages") else None,
+        stale_after=float(allowed) if isinstance(allowed, int | float) else None,
+    )
+
+
+async def probe_all(
+    feeds: Sequence[FeedConfig], timeout: float, server: ServerConfig | None = None
+) -> list[ProbeResult]:
+    """Watch every feed at once with the engine, until each one's verdict is known; push
+    feeds are asked of the feedwatch that receives their check-ins."""
+    pushed = [f for f in feeds if f.transport == "push"]
+    if pushed:
+        probed = [f for f in feeds if f.transport != "push"]
+        served = await ask_server(pushed, server or ServerConfig(), timeout)
+        order = {f.name: i for i, f in enumerate(feeds)}
+        own = await probe_all(probed, timeout) if probed else []
+        return sorted([*own, *served], key=lambda r: order[r.feed])
     runtime = Runtime(Config(feeds=tuple(feeds)), parts=ENGINE_ONLY)
     looks = [_Look(feed, timeout) for feed in feeds]
     started = time.monotonic()
@@ -207,7 +307,11 @@ def nagios_report(results: Sequence[ProbeResult]) -> tuple[int, str]:
     total = len(results)
     feeds = "feed" if total == 1 else "feeds"
     silent = [r.feed for r in results if r.status == CRITICAL]
-    delivered = [r.feed for r in results if r.first_data is not None]
+    delivered = [
+        r.feed
+        for r in results
+        if r.first_data is not None or (r.served is not None and r.served.state == "live")
+    ]
     parts = [
         f"{len(silent)} of {total} {feeds} silent: {', '.join(silent)}"
         if silent
@@ -263,4 +367,4 @@ async def run_check(path: Path, names: Sequence[str] | None, timeout: str) -> tu
         quoted = ", ".join(f'"{name}"' for name in missing)
         return unknown(f"no feed named {quoted} in {path} (feeds: {', '.join(feeds)})")
     chosen = [feeds[name] for name in dict.fromkeys(names)] if names else list(feeds.values())
-    return nagios_report(await probe_all(chosen, seconds))
+    return nagios_report(await probe_all(chosen, seconds, config.server))
