@@ -382,3 +382,17 @@ def test_first_data_within_sets_the_floor_and_a_fixed_threshold_keeps_its_old_ru
     assert given.reconnects == []
     given.clock.advance(0.1)
     assert given.reconnects == ["stale: no data"]
+
+
+def test_the_detail_view_says_what_channels_learned_and_the_session_allowance() -> None:
+    from feedwatch.tui.screens.detail_text import stats_facts
+
+    h = Harness(COINBASE, clock_at(monday(10)))
+    h.connect()
+    play(h, random.Random(12), 1800.0)
+    snapshot = h.monitor.snapshot(
+        h.clock.monotonic(), h.clock.time(), url="", paused=False, ping_rtt=None
+    )
+    text = str(stats_facts(snapshot))
+    assert "Channels     each learns its own: 3s to 2m 00s" in text
+    assert "New session" in text and "first data within 10s (floor 10s" in text
