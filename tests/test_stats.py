@@ -65,3 +65,16 @@ def test_an_empty_gap_summary_has_no_figures() -> None:
 def test_percentile_of_nothing_is_an_error() -> None:
     with pytest.raises(ValueError):
         percentile([], 50)
+
+
+def test_the_recent_rate_reads_zero_once_nothing_comes_even_with_the_sampler_stopped() -> None:
+    rates = CountHistory()
+    for second in range(10):
+        rates.sample(float(second), second * 20)  # 20 a second, then the sampler stops
+    assert rates.recent(9.0, 180) == pytest.approx(20.0)
+    assert rates.recent(9.5, 190) == pytest.approx(20.0)  # counts up to now, not a sample
+    # Paused or stale: no new messages, no new samples; the 10 s rate keeps its old value.
+    assert rates.rate(10) == pytest.approx(20.0)
+    assert rates.recent(12.0, 180) == 0.0
+    assert rates.recent(10.5, 180) == pytest.approx((180 - 140) / 3.5)  # falling, not frozen
+    assert CountHistory().recent(5.0, 0) == 0.0

@@ -254,7 +254,7 @@ def test_uptime_is_rounded_down_so_100_means_nothing_lost(percent: float | None,
     assert format_uptime(percent) == text
 
 
-def test_the_uptime_column_goes_after_last_event_and_before_gaps() -> None:
+def test_the_uptime_column_goes_after_last_event_and_before_gaps_and_limit_last_but_one() -> None:
     def shown(total: int) -> list[str]:
         return list(fit_columns(total, 16, COLUMNS))
 
@@ -263,7 +263,7 @@ def test_the_uptime_column_goes_after_last_event_and_before_gaps() -> None:
     dropped = []
     for before, after in itertools.pairwise(narrower):
         dropped += [key for key in before if key not in after]
-    assert dropped == ["event", "uptime", "spark", "rate", "reconnects"]
+    assert dropped == ["event", "uptime", "spark", "rate", "limit", "reconnects"]
     assert "uptime" not in fit_columns(200, 16, WITHOUT_HISTORY)
 
 

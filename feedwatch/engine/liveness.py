@@ -611,6 +611,7 @@ class FeedMonitor:
             rate_1s=w.rates.rate(1),
             rate_10s=w.rates.rate(10),
             gaps=w.gaps.summary(w.messages),
+            rate_recent=w.rates.recent(now, w.messages),
             learned=self._channel_reason(w),
         )
 
@@ -672,6 +673,7 @@ class FeedMonitor:
             if self.learned is not None and self._feed_learns
             else None,
             first_data=self.first_data.describe(),
+            rate_recent=w.rates.recent(now, w.messages),
             **self._content_facts(),
         )
 

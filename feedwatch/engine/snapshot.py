@@ -25,6 +25,8 @@ class ChannelSnapshot:
     rate_1s: float
     rate_10s: float
     gaps: GapSummary
+    # Over the last few seconds up to the snapshot (stats.RECENT): 0 once nothing comes.
+    rate_recent: float = 0.0
     # channel_stale_after = "auto": why this channel's threshold is what it is.
     learned: str | None = None
 
@@ -80,6 +82,8 @@ class FeedSnapshot:
     learned: str | None = None
     # A fresh session's allowance for its first data, in words (None: none).
     first_data: str | None = None
+    # Data messages a second over the last few seconds (stats.RECENT): 0 once nothing comes.
+    rate_recent: float = 0.0
     # Content signals (None / zero when the feed does not ask for them).
     lagging: bool = False
     frozen: bool = False

@@ -10,6 +10,10 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+# Seconds the "now" rate of the table spans: long enough to be steady, short enough to
+# read 0 soon after a feed or channel goes quiet.
+RECENT = 3.0
+
 
 class CountHistory:
     """Message rates from a counter sampled once a second: nothing at all per message.
@@ -37,6 +41,21 @@ class CountHistory:
         t0, c0 = samples[then_index]
         t1, c1 = samples[-1]
         return (c1 - c0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def recent(self, now: float, total: int, window: float = RECENT) -> float:
+        """Messages per second over the last ``window`` seconds up to ``now``, counting
+        ``total`` (the counter now): 0 as soon as nothing came in that long, even when the
+        sampler has stopped (a paused or stopped feed), where ``rate`` keeps its last value."""
+        samples = self._samples
+        if not samples:
+            return 0.0
+        base = samples[0]
+        for sample in reversed(samples):
+            if now - sample[0] >= window:
+                base = sample
+                break
+        t0, c0 = base
+        return (total - c0) / (now - t0) if now > t0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)

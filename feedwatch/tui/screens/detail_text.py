@@ -83,7 +83,7 @@ def stats_facts(feed: FeedSnapshot) -> Content:
         ("Kinds", f"{feed.data_messages} data · {feed.heartbeats} heartbeat · {other} other"),
         (
             "Rate",
-            f"{feed.rate_1s:.1f}/s now · {feed.rate_10s:.1f}/s 10s · {feed.rate_60s:.1f}/s 1m",
+            f"{feed.rate_recent:.1f}/s now · {feed.rate_10s:.1f}/s 10s · {feed.rate_60s:.1f}/s 1m",
         ),
         ("Reconnects", f"{feed.reconnects}" + (" (storm)" if feed.storm else "")),
         ("Data age", _age(feed.last_data_age, f"of {seconds(feed.stale_after)} allowed")),

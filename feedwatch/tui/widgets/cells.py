@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from rich.style import Style
 from rich.text import Text
 
+from feedwatch.config.durations import format_duration
 from feedwatch.engine.snapshot import FeedSnapshot
 from feedwatch.engine.verdict import State
 from feedwatch.history.uptime import NO_FIGURE
@@ -146,10 +147,23 @@ def rate_cell(rate: float) -> Text:
     return Text(label, justify="right")
 
 
+STORM_MARK = "↯"  # one cell wide everywhere; the word is in the state, events and detail
+
+
 def reconnects_cell(count: int, storm: bool, palette: Palette) -> Text:
+    """The reconnect count; in a storm a marker before it, so it fits at any count."""
     if storm:
-        return Text(f"{count} STORM", style=palette.stale, justify="right")
+        return Text(
+            f"{STORM_MARK} {count}", style=palette.stale + Style(bold=True), justify="right"
+        )
     return Text(str(count), justify="right")
+
+
+def limit_cell(stale_after: float, quiet: bool, palette: Palette) -> Text:
+    """The threshold in force, as a person writes it ("30s", "1m30s", "250ms")."""
+    return Text(
+        format_duration(stale_after), style=palette.muted if quiet else Style(), justify="right"
+    )
 
 
 def format_uptime(percent: float | None) -> str:

@@ -47,7 +47,9 @@ COLUMNS = (
     Column("state", "State", 14, 0),  # "◐ partial 12/13"
     Column("age", "Age", 6, 0),
     Column("bar", "Silence", 8, 0, grow=22),
-    Column("reconnects", "Reconn", 7, 2),
+    # The threshold in force: dropped last but one as the terminal narrows.
+    Column("limit", "Limit", 6, 2),
+    Column("reconnects", "Reconn", 7, 1),
     Column("uptime", "Up 24h", 6, 5),  # only with history
     Column("rate", "Rate", 7, 3),
     Column("spark", "Gaps", 8, 4, grow=32),
@@ -126,7 +128,9 @@ def cell_key(spec: RowSpec, column: str, width: int) -> tuple[object, ...]:
     if column == "bar":
         return (spec.key, int(used * width * 8), _bucket(used), feed.paused, feed.quiet)
     if column == "rate":
-        return (spec.key, cells.rate_cell(ch.rate_10s if ch else feed.rate_10s).plain)
+        return (spec.key, cells.rate_cell(ch.rate_recent if ch else feed.rate_recent).plain)
+    if column == "limit":
+        return (spec.key, ch.stale_after if ch else feed.stale_after, feed.quiet)
     if ch is not None:
         return (spec.key,)
     if column == "reconnects":
@@ -157,7 +161,9 @@ def draw_cell(spec: RowSpec, column: str, width: int, p: Palette) -> Text:
     if column == "bar":
         return cells.countdown_cell(used, width, p, feed.paused, feed.quiet)
     if column == "rate":
-        return cells.rate_cell(ch.rate_10s if ch else feed.rate_10s)
+        return cells.rate_cell(ch.rate_recent if ch else feed.rate_recent)
+    if column == "limit":
+        return cells.limit_cell(ch.stale_after if ch else feed.stale_after, feed.quiet, p)
     if ch is not None:
         return Text("")
     if column == "reconnects":
