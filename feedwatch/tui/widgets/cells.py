@@ -67,7 +67,9 @@ def live_channels(feed: FeedSnapshot) -> tuple[int, int]:
 
 
 def format_age(seconds: float | None) -> str:
-    """Short, fixed-feeling ages: 0.4s, 12s, 3m05s, 2h04m, 3d02h."""
+    """Short, fixed-feeling ages at a resolution that fits their size, so a long silence
+    does not repaint every second: 0.4s, 12s, 3m05s, then whole minutes from 10m (14m),
+    2h04m, 3d02h."""
     if seconds is None:
         return "—"
     if seconds < 10:
@@ -76,8 +78,10 @@ def format_age(seconds: float | None) -> str:
     if total < 60:
         return f"{total}s"
     minutes, secs = divmod(total, 60)
-    if minutes < 60:
+    if minutes < 10:
         return f"{minutes}m{secs:02d}s"
+    if minutes < 60:
+        return f"{minutes}m"
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
         return f"{hours}h{minutes:02d}m"

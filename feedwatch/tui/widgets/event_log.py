@@ -14,6 +14,7 @@ from feedwatch.engine.events import Event, Severity, restates
 from feedwatch.tui.palette import Palette
 
 KEEP = 500
+PAUSED = "following paused — End to resume"
 # The most lines drawn for one refresh; more than a screen is never read anyway.
 BURST = 40
 
@@ -30,7 +31,12 @@ LogLine = Event | LogMark
 
 
 class EventLog(RichLog):
-    """Shows every feed's events, or only the selected feed's (``follow``)."""
+    """Shows every feed's events, or only the selected feed's (``follow``).
+
+    It follows new lines while scrolled to the end; scrolled up (PageUp, the wheel) it
+    stays put so the past can be read, says so in its title, and follows again at the end
+    (End, or scrolling back down).
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, wrap=False, markup=False, highlight=False, max_lines=KEEP)
@@ -42,12 +48,32 @@ class EventLog(RichLog):
         """Append new events; draw at most a screenful, so a burst never stalls the UI."""
         self._events.extend(events)
         shown = [e for e in events if self._shows(e)]
+        if not shown:
+            return
+        following = self.following
         if len(shown) > BURST:
             skipped = len(shown) - BURST
-            self.write(Text(f"… {skipped} more events in this burst", style=self.palette.muted))
+            text = Text(f"… {skipped} more events in this burst", style=self.palette.muted)
+            self.write(text, scroll_end=following)
             shown = shown[-BURST:]
         for event in shown:
-            self.write(self._line(event))
+            self.write(self._line(event), scroll_end=following)
+        self._say_following(following)
+
+    @property
+    def following(self) -> bool:
+        """Whether new lines scroll into view: the log is at its end (or has no scroll)."""
+        return self.max_scroll_y == 0 or self.scroll_offset.y >= self.max_scroll_y
+
+    def _say_following(self, following: bool) -> None:
+        title = None if following else PAUSED
+        if self.border_title != title:
+            self.border_title = title
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self.border_title is not None and self.following:
+            self._say_following(True)
 
     def preload(self, lines: Sequence[LogLine]) -> None:
         """Lines from before this run (the history), drawn whole above what follows."""
