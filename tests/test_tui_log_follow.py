@@ -32,3 +32,26 @@ async def test_scrolling_up_pauses_following_and_end_resumes_it() -> None:
         log.add(marks(200, 5))
         await pilot.pause(0.3)
         assert log.scroll_offset.y == log.max_scroll_y  # following again
+
+
+async def test_the_sort_the_filter_and_the_follow_stay_on_screen() -> None:
+    app = scripted_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        header = lambda: app.table.render_line(0).text  # noqa: E731
+        assert "▼" not in header()
+        await pilot.press("s")
+        await pilot.pause()
+        assert "State ▼" in header()
+        await pilot.press("s")
+        await pilot.pause()
+        assert "Age ▼" in header() and "State ▼" not in header()
+        app.table.filter_text = "okx"
+        await pilot.pause()
+        assert "Feed /okx" in header()
+        await pilot.press("f")
+        await pilot.pause()
+        title = app.event_log.border_title
+        assert title is not None and title.endswith("only (f: all feeds)")
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.event_log.border_title is None

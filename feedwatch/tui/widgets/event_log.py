@@ -66,14 +66,18 @@ class EventLog(RichLog):
         return self.max_scroll_y == 0 or self.scroll_offset.y >= self.max_scroll_y
 
     def _say_following(self, following: bool) -> None:
-        title = None if following else PAUSED
+        """The log's title says what it shows and whether it follows, while that matters."""
+        parts = [] if self.follow is None else [f"{self.follow} only (f: all feeds)"]
+        if not following:
+            parts.append(PAUSED)
+        title = " · ".join(parts) or None
         if self.border_title != title:
             self.border_title = title
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if self.border_title is not None and self.following:
-            self._say_following(True)
+            self._say_following(True)  # back at the end: following again
 
     def preload(self, lines: Sequence[LogLine]) -> None:
         """Lines from before this run (the history), drawn whole above what follows."""
@@ -86,6 +90,7 @@ class EventLog(RichLog):
             return
         self.follow = feed
         self.redraw()
+        self._say_following(True)
 
     def redraw(self) -> None:
         self.clear()

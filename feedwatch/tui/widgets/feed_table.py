@@ -75,8 +75,8 @@ class FeedTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.palette = Palette.monochrome()
-        self.sort_mode = Sort.CONFIG
-        self.filter_text = ""
+        self._sort_mode = Sort.CONFIG
+        self._filter_text = ""
         self.cursor_row = 0
         # Each feed's uptime % over 24 h; None without history (and no column for it).
         self.uptime: dict[str, float | None] | None = None
@@ -88,6 +88,24 @@ class FeedTable(ScrollView, can_focus=True):
         self._header: tuple[object, Strip] | None = None
 
     # -- what is shown ------------------------------------------------------
+
+    @property
+    def sort_mode(self) -> Sort:
+        return self._sort_mode
+
+    @sort_mode.setter
+    def sort_mode(self, mode: Sort) -> None:
+        self._sort_mode = mode
+        self.refresh()  # the header's arrow, at once
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter_text
+
+    @filter_text.setter
+    def filter_text(self, text: str) -> None:
+        self._filter_text = text
+        self.refresh()
 
     def show(self, feeds: list[FeedSnapshot]) -> None:
         """Take a new sample; only rows whose content changed are redrawn."""
@@ -251,10 +269,23 @@ class FeedTable(ScrollView, can_focus=True):
         return self._line(cells, width, self._cursor_style() if row == self.cursor_row else Style())
 
     def _header_strip(self, width: int) -> Strip:
-        key = (tuple(self._layout.items()), id(self.palette), width)
+        key = (
+            tuple(self._layout.items()),
+            id(self.palette),
+            width,
+            self.sort_mode,
+            self.filter_text,
+        )
         if self._header is not None and self._header[0] == key:
             return self._header[1]
         labels = {c.key: c.label for c in COLUMNS}
+        # What shapes the table stays on screen: the sort as an arrow on its column, the
+        # filter after the first column's label.
+        sorted_by = {Sort.STATE: "state", Sort.AGE: "age"}.get(self.sort_mode)
+        if sorted_by is not None:
+            labels[sorted_by] += " ▼"
+        if self.filter_text:
+            labels["name"] += f" /{self.filter_text}"
         cells = [
             (Text(labels[column], style=Style(bold=True)), cell_width)
             for column, cell_width in self._layout.items()
