@@ -15,6 +15,9 @@ from textual_plotext.plot import Plot
 from feedwatch.tui.widgets.themed_plot import Legend, ThemedPlot, set_ticks
 
 EMPTY_MESSAGE = "No gaps yet: a gap is the time between two data messages."
+# The shortest gap the timeline shows apart: below a millisecond a gap is a burst, and a
+# staleness threshold is never about it (such gaps are drawn on the floor).
+FLOOR = 0.001
 
 
 @dataclass(frozen=True)
@@ -91,14 +94,14 @@ class GapTimeline(GapChart):
         lines = {"gap-chart--threshold": series.stale_after}
         if series.new_suggestion is not None:
             lines["gap-chart--suggested"] = series.new_suggestion
-        positive = [g for g in series.gaps if g > 0]
-        low = 10.0 ** math.floor(math.log10(min(positive + list(lines.values()))))
+        shortest = min([g for g in series.gaps if g > FLOOR] + list(lines.values()))
+        low = max(FLOOR, 10.0 ** math.floor(math.log10(shortest)))
         high = max(*series.gaps, *lines.values()) * 1.5
         start = min(series.ages[0], -1.0)
-        # Thresholds first, so a gap that crosses one is drawn over it, not hidden by it.
+        # Thresholds first, as solid rules (the gaps are braille dots), so a gap that
+        # crosses one is drawn over it and the two never look alike in any theme.
         for component, value in lines.items():
-            y = math.log10(value)
-            plt.plot([start, 0.0], [y, y], marker="braille", color=self.color(component))
+            plt.hline(math.log10(value), self.color(component))
         ages, gaps = column_peaks(series.ages, series.gaps, start, max(1, self.size.width - 8))
         plt.plot(
             ages,
@@ -107,12 +110,14 @@ class GapTimeline(GapChart):
             color=self.color("gap-chart--gaps"),
         )
         yticks = log_ticks(low, high, max(2, self.size.height // 3))
-        set_ticks(plt, "y", [math.log10(t) for t in yticks], [f"{t:g}s" for t in yticks])
+        set_ticks(plt, "y", [math.log10(t) for t in yticks], [human(t) for t in yticks])
         plt.ylim(math.log10(low), math.log10(high))
         xticks = ago_ticks(-start, max(2, self.size.width // 12))
-        set_ticks(plt, "x", [-t for t in xticks], ["now" if t == 0 else f"-{t:g}" for t in xticks])
+        set_ticks(
+            plt, "x", [-t for t in xticks], ["now" if t == 0 else f"-{human(t)}" for t in xticks]
+        )
         plt.xlim(start, 0.0)
-        plt.xlabel("seconds ago")
+        plt.xlabel("ago")
 
 
 class GapHistogram(GapChart):
@@ -136,8 +141,8 @@ class GapHistogram(GapChart):
             plt.vline(series.p99, self.color("gap-chart--p99"))
         # Ticks a label-width apart and short of the right edge, where plotext would drop one.
         steps = max(2, min(5, (self.size.width - 8) // 10))
-        xticks = [low + (high - low) * i / steps for i in range(steps)]
-        set_ticks(plt, "x", xticks, [f"{t:.3g}s" for t in xticks])
+        xticks = nice_ticks(low, high, steps)
+        set_ticks(plt, "x", xticks, [human(t) for t in xticks])
         yticks = count_ticks(max(counts), max(2, self.size.height // 3))
         set_ticks(plt, "y", [float(t) for t in yticks], [str(t) for t in yticks])
         plt.xlim(low, high)
@@ -172,14 +177,42 @@ def ago_ticks(span: float, most: int) -> list[float]:
 
 
 def log_ticks(low: float, high: float, most: int) -> list[float]:
-    """1-2-5 ticks between ``low`` and ``high``, thinned to decades when space is short."""
+    """1-2-5 ticks between ``low`` and ``high``, thinned to decades (then every other or
+    third decade) when space is short; always at least two."""
     first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
-    for steps in ((1.0, 2.0, 5.0), (1.0,)):
+    for steps in ((1.0, 2.0, 5.0), (1.0, 3.0), (1.0,)):
         ticks = [float(f"{m:g}e{e}") for e in range(first, last + 1) for m in steps]
         ticks = [t for t in ticks if low <= t <= high]
         if len(ticks) <= most:
             return ticks
+    decades = [float(f"1e{e}") for e in range(first, last + 1) if low <= 10.0**e <= high]
+    stride = math.ceil(len(decades) / max(2, most))
+    return decades[::stride] if len(decades[::stride]) >= 2 else [low, high]
+
+
+def nice_ticks(low: float, high: float, most: int) -> list[float]:
+    """Round ticks (multiples of 1, 2 or 5 x 10^n) inside ``low``..``high``, at most ``most``
+    and at least two (the ends, when no round step fits)."""
+    span = high - low
+    if span <= 0:
+        return [low]
+    for exponent in range(math.floor(math.log10(span / most)) - 1, 20):
+        for m in (1, 2, 5):
+            step = m * 10.0**exponent
+            first = math.ceil(low / step) * step
+            ticks = [first + k * step for k in range(int((high - first) / step + 1e-9) + 1)]
+            if 2 <= len(ticks) <= most:
+                return [float(f"{t:.12g}") for t in ticks]
     return [low, high]
+
+
+def human(seconds: float) -> str:
+    """A duration as a person reads it on an axis: 500µs, 5ms, 250ms, 2s, 1.5min, 2h."""
+    value = abs(seconds)
+    for unit, size in (("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1e-3)):
+        if value >= size or (unit == "ms" and value >= 1e-4):
+            return f"{value / size:.3g}{unit}"
+    return f"{value / 1e-6:.3g}µs"
 
 
 def count_ticks(top: int, most: int) -> list[int]:
