@@ -27,6 +27,7 @@ from feedwatch.config.model import (
     CHANNEL_HEALTH,
     DEFAULT_MAX_SIZE,
     EVENT_TIME_UNITS,
+    FED,
     ON_GAP,
     TRANSPORTS,
     BackoffSpec,
@@ -329,12 +330,13 @@ class FeedReader:
 
     def reconnect_on_stale(self, table: schema.FeedTable) -> bool:
         """Reconnect when stale: the default, except where there is no connection to redo."""
-        if table.transport != "push":
+        if table.transport not in FED:
             return table.reconnect_on_stale is not False
         if table.reconnect_on_stale:
             self.report(
                 ("reconnect_on_stale",),
-                'has no effect on transport = "push": check-ins arrive, nothing connects',
+                f'has no effect on transport = "{table.transport}": its data is handed to '
+                "feedwatch, nothing connects (an in-process consumer reconnects itself)",
             )
         return False
 
@@ -351,6 +353,17 @@ class FeedReader:
             if table.path is not None:
                 self.report(("path",), 'only applies to transport = "file"')
             return f"/v1/push/{table.name}"
+        if transport == "in-process":
+            # Fed by a Watcher in the consumer's own process (feedwatch.Watcher).
+            if table.url is not None:
+                self.report(
+                    ("url",),
+                    'does not apply to transport = "in-process": the consumer hands its '
+                    "messages to feedwatch.Watcher",
+                )
+            if table.path is not None:
+                self.report(("path",), 'only applies to transport = "file"')
+            return f"in-process:{table.name}"
         if transport == "file":
             if table.url is not None:
                 self.report(("url",), 'does not apply to transport = "file"; use path instead')
@@ -436,8 +449,8 @@ class FeedReader:
         """[feeds.tls]: only where TLS is spoken, and a CA bundle that loads now, not at connect."""
         if table is None or table.ca_file is None:
             return TlsSpec()
-        if transport == "file":
-            self.report(("tls",), 'does not apply to transport = "file"')
+        if transport in ("file", "in-process"):
+            self.report(("tls",), f'does not apply to transport = "{transport}"')
             return TlsSpec()
         scheme = urlsplit(url).scheme.lower() if url else ""
         if scheme in ("ws", "http"):
@@ -641,7 +654,7 @@ class FeedReader:
 
 def _location_template(table: schema.FeedTable, location: str) -> str:
     """Where the feed reads, as written (before ${VAR}): safe to display."""
-    if table.transport == "push":
+    if table.transport in FED:
         return location
     return table.url if table.url is not None else (table.path or "")
 

@@ -266,7 +266,7 @@ class _ConfigReader:
             usable.setdefault(key, placeholder)
         transport = str(raw.get("transport"))
         if "url" in malformed or (
-            malformed and "url" not in raw and transport not in ("file", "push")
+            malformed and "url" not in raw and transport not in ("file", "push", "in-process")
         ):
             usable["url"] = _URL_PLACEHOLDERS.get(transport, "ws://placeholder")
         table = self.shape.convert(usable, schema.FeedTable, at)

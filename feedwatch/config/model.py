@@ -180,7 +180,8 @@ class FeedConfig:
     value: str | None = None  # dotted JSON path to a value that must keep changing
     frozen_after: float | None = None  # frozen when value is unchanged this long
     planned_close: MatcherSpec | None = None  # a message announcing the server will disconnect
-    # What carries the feed: websocket | sse | http-poll | file | push (see TRANSPORTS).
+    # What carries the feed: websocket | sse | http-poll | file | push | in-process
+    # (see TRANSPORTS).
     transport: str = "websocket"
     # file: the log file to tail.
     path: str | None = None
@@ -236,7 +237,9 @@ class UiConfig:
     refresh_hz: float = 4.0
 
 
-TRANSPORTS = ("websocket", "sse", "http-poll", "file", "push")
+TRANSPORTS = ("websocket", "sse", "http-poll", "file", "push", "in-process")
+# Transports with no connection of feedwatch's own: their data is handed to it.
+FED = ("push", "in-process")
 CHANNEL_HEALTH = ("page", "warn")
 ALERT_CONDITIONS = ("stale", "storm", "down", "silence", "lagging", "frozen", "recovered")
 ALERT_TYPES = ("bell", "command", "webhook")

@@ -24,6 +24,7 @@ from feedwatch.engine.events import Event
 from feedwatch.engine.liveness import FeedMonitor, Phase
 from feedwatch.engine.redact import redact_url
 from feedwatch.transports.connection import Connection, Failure, Opener, close_quietly
+from feedwatch.transports.in_process import InProcessConnection, InProcessLine
 from feedwatch.transports.kind import Kind
 from feedwatch.transports.opener import CLOSED, as_closed, describe_failure, opener_for
 from feedwatch.transports.push import PushInbox
@@ -117,6 +118,12 @@ class FeedWorker:
         """Where a push feed's check-ins go; None for every other transport."""
         connect = self._connect
         return connect if isinstance(connect, PushInbox) else None
+
+    @property
+    def line(self) -> InProcessLine | None:
+        """Where an in-process feed's consumer hands its messages; None for other transports."""
+        connect = self._connect
+        return connect if isinstance(connect, InProcessLine) else None
 
     def ping_rtt(self) -> float | None:
         conn = self._conn
@@ -252,6 +259,8 @@ class FeedWorker:
             planned = self._planned()
             if planned:  # the announced close: straight back, no backoff, no storm count
                 self._skip_backoff = self._forced = True
+            elif isinstance(conn, InProcessConnection):
+                self._skip_backoff = True  # the consumer reconnects itself: nothing to wait out
             monitor.on_disconnected(code, reason, text, planned=planned)
             return ConnectionEnd(text, retry_after=closed.retry_after)
         except asyncio.CancelledError:
@@ -284,12 +293,22 @@ class FeedWorker:
 
     async def _read(self, conn: Connection) -> None:
         recv = conn.recv
+        handle = self._handler(conn)
+        if isinstance(conn, InProcessConnection):
+            conn.hand(handle)  # the consumer's own loop delivers; recv waits for its end
+        while True:
+            reply = handle(await recv())
+            if reply is not None:
+                await conn.send(reply)
+
+    def _handler(self, conn: Connection) -> Callable[[bytes], str | None]:
+        """The one reader: classify a message and tell the monitor; returns a reply to send."""
         monitor = self.monitor
         classify, on_data = conn.adapt(self.classifier.classify, monitor)
         backoff = self.backoff
         stable_after = self.config.backoff.stable_after
         clock = self.clock
-        data = Kind.DATA
+        data, heartbeat = Kind.DATA, Kind.HEARTBEAT
         if monitor.content is not None:  # content signals read the JSON classify parsed
             classifier, on_content, count_data = self.classifier, monitor.on_content, on_data
 
@@ -297,8 +316,7 @@ class FeedWorker:
                 count_data(size, channel, raw)
                 on_content(classifier.last_doc, channel)
 
-        while True:
-            raw = await recv()
+        def handle(raw: bytes) -> str | None:
             size = len(raw)
             kind, channel, reply = classify(raw)
             if kind is data:
@@ -309,12 +327,11 @@ class FeedWorker:
                         self._first_data_at = now
                     elif now - self._first_data_at >= stable_after and not monitor.stale:
                         backoff.reset()
-            elif kind is Kind.HEARTBEAT:
+            elif kind is heartbeat:
                 monitor.on_heartbeat(size, raw[:RAW_KEEP])
             elif kind is Kind.REPLY:
                 monitor.on_other(size, raw[:RAW_KEEP], reply=True)
-                if reply is not None:
-                    await conn.send(reply)
+                return reply
             elif kind is Kind.INVALID:
                 monitor.on_other(size, raw[:RAW_KEEP], invalid=True)
                 self._bad_frame(self.classifier.last_error)
@@ -322,6 +339,9 @@ class FeedWorker:
                 self._planned_close(size, raw)
             else:
                 monitor.on_other(size, raw[:RAW_KEEP])
+            return None
+
+        return handle
 
     def _planned_close(self, size: int, raw: bytes) -> None:
         """The server announced a disconnect: reconnect now, as planned, not as a failure."""

@@ -9,6 +9,7 @@ from feedwatch.transports import websocket
 from feedwatch.transports.connection import Closed, Failure, Opener
 from feedwatch.transports.file_tail import open_tail
 from feedwatch.transports.http_poll import open_poll
+from feedwatch.transports.in_process import InProcessLine
 from feedwatch.transports.push import PushInbox
 from feedwatch.transports.sse import SseOpener
 
@@ -27,6 +28,8 @@ def opener_for(feed: FeedConfig) -> Opener:
         return open_tail
     if feed.transport == "push":
         return PushInbox(feed)
+    if feed.transport == "in-process":
+        return InProcessLine(feed)
     return websocket.open_connection
 
 
