@@ -43,7 +43,7 @@ __all__ = ["ConfigError", "OnStale", "State", "Watcher"]
 
 log = logging.getLogger("feedwatch")
 
-M = TypeVar("M", str, bytes)
+M = TypeVar("M", bound=str | bytes)
 
 # Called once per stale transition with the feed's name and the channel (None: the feed).
 OnStale = Callable[[str, str | None], "Awaitable[object] | object"]
@@ -100,13 +100,15 @@ class Watcher:
         self._thread: int | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._tasks: set[asyncio.Future[object]] = set()
+        self._entered = False
 
     # -- lifecycle ------------------------------------------------------------
 
     async def __aenter__(self) -> Watcher:
         """Start the runtime: history, alerts, /health and /metrics, the engine."""
-        if self._loop is not None:
-            raise RuntimeError("this Watcher is running already")
+        if self._entered:
+            raise RuntimeError("a Watcher runs once: make a new one to run again")
+        self._entered = True
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self._unsubscribe = self._runtime.engine.subscribe(self._on_event)
@@ -148,6 +150,8 @@ class Watcher:
         Cheap and non-blocking; on the event loop's thread only. The first message
         connects the feed, ``disconnected`` ends that."""
         if threading.get_ident() != self._thread:
+            if self._thread is None:
+                raise RuntimeError("record() needs the watcher running: inside `async with`")
             raise RuntimeError(
                 "record() runs on the watcher's event loop thread; from another thread use "
                 "loop.call_soon_threadsafe(watcher.record, feed, message)"

@@ -119,7 +119,10 @@ async def test_record_connects_and_disconnected_ends_the_session() -> None:
 
 
 async def test_record_from_another_thread_is_refused_with_the_fix() -> None:
-    async with quiet_watcher(in_process()) as watcher:
+    watcher = quiet_watcher(in_process())
+    with pytest.raises(RuntimeError, match="needs the watcher running"):
+        watcher.record("ticker", "{}")
+    async with watcher:
         loop = asyncio.get_running_loop()
         with pytest.raises(RuntimeError, match="call_soon_threadsafe"):
             await loop.run_in_executor(None, watcher.record, "ticker", "{}")
@@ -128,6 +131,9 @@ async def test_record_from_another_thread_is_refused_with_the_fix() -> None:
             None, lambda: loop.call_soon_threadsafe(watcher.record, "ticker", "{}")
         )
         await wait_until(lambda: watcher.state("ticker") is State.LIVE)
+    with pytest.raises(RuntimeError, match="runs once"):
+        async with watcher:
+            pass
 
 
 async def test_a_consumer_exception_reaches_the_consumer_and_disconnects_the_feed() -> None:
@@ -230,18 +236,23 @@ async def test_watching_a_feed_that_is_not_in_process_is_refused(tmp_path: Path)
 TYPED_USAGE = """
 import asyncio
 from collections.abc import AsyncIterator
+from websockets.asyncio.client import ClientConnection
 from feedwatch import State, Watcher
+
+def handle(data: str | bytes) -> None: ...
 
 async def messages() -> AsyncIterator[str]:
     yield "{}"
 
-async def main() -> None:
+async def main(ws: ClientConnection) -> None:
     watcher = Watcher.from_config("config.toml")
     @watcher.on_stale
     def reconnect(feed: str, channel: str | None) -> None: ...
     async with watcher:
         async for message in watcher.watch("binance", messages()):
-            print(message.upper())
+            print(message.upper())  # a str stays a str
+        async for data in watcher.watch("binance", ws):
+            handle(data)  # websockets' str | bytes stays str | bytes
         watcher.record("binance", b"{}")
         stale: bool = watcher.stale("binance")
         state: State = watcher.state("binance")
