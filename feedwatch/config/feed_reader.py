@@ -42,6 +42,7 @@ from feedwatch.config.model import (
 from feedwatch.config.problems import Report, Segments
 from feedwatch.config.schedule_reader import read_window
 from feedwatch.config.sizes import EXPECTED_SIZE, parse_size
+from feedwatch.config.sql_reader import dsn_problem, is_sqlite, sqlite_dsn, statement_count
 from feedwatch.config.toml_text import toml_repr
 
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -330,6 +331,8 @@ class FeedReader:
 
     def reconnect_on_stale(self, table: schema.FeedTable) -> bool:
         """Reconnect when stale: the default, except where there is no connection to redo."""
+        if table.transport == "sql":  # a new connection would read the same old rows
+            return table.reconnect_on_stale is True
         if table.transport not in FED:
             return table.reconnect_on_stale is not False
         if table.reconnect_on_stale:
@@ -371,6 +374,8 @@ class FeedReader:
                 self.report(("path",), "required key is missing")
                 return ""
             return self.nonempty(self.expand(table.path, ("path",)), ("path",))
+        if transport == "sql":
+            return self.dsn(table)
         if table.path is not None:
             self.report(("path",), 'only applies to transport = "file"')
         if table.url is None:
@@ -378,17 +383,62 @@ class FeedReader:
             return ""
         return self.url(table.url, _SCHEMES.get(transport, _SCHEMES["websocket"]))
 
+    def dsn(self, table: schema.FeedTable) -> str:
+        """A sql feed's dsn, expanded and checked: what it connects to (held as its url)."""
+        for key in ("url", "path"):
+            if getattr(table, key) is not None:
+                self.report((key,), 'does not apply to transport = "sql"; use dsn instead')
+        if table.dsn is None:
+            self.report(("dsn",), "required key is missing")
+            return ""
+        before = self.problems
+        dsn = self.expand(table.dsn, ("dsn",))
+        if self.problems > before:
+            return dsn
+        problem = dsn_problem(dsn)
+        if problem is not None:
+            self.report(("dsn",), f"{problem}, found {toml_repr(table.dsn)}")
+            return dsn
+        return sqlite_dsn(dsn, self.base) if is_sqlite(dsn) else dsn
+
+    def sql_keys(self, table: schema.FeedTable) -> dict[str, Any]:
+        """query (required, one statement) and query_timeout."""
+        query = table.query
+        if query is None:
+            self.report(
+                ("query",),
+                "required key is missing: one SELECT whose first column is the newest row's "
+                'timestamp, like "SELECT max(ts) FROM ticks"',
+            )
+        elif statement_count(query) != 1:
+            found = "none" if statement_count(query) == 0 else f"{statement_count(query)}"
+            self.report(("query",), f"expected exactly one SQL statement, found {found}")
+        for key, meaning in (
+            ("channel_key", "a row's channel is the query's second column"),
+            ("headers", "a database is not asked over HTTP"),
+        ):
+            if getattr(table, key):
+                self.report((key,), f'does not apply to transport = "sql": {meaning}')
+        timeout = self.seconds(table.query_timeout, ("query_timeout",), 5.0)
+        return {"query": query, "query_timeout": timeout}
+
     def transport_keys(self, table: schema.FeedTable, location: str) -> dict[str, Any]:
         """transport and the keys that belong to one transport only."""
         transport = table.transport
         if transport not in TRANSPORTS:
             expected = ", ".join(f'"{name}"' for name in TRANSPORTS)
             self.report(("transport",), f"expected one of {expected}, found {toml_repr(transport)}")
-        if transport != "http-poll" and table.every is not None:
-            self.report(("every",), 'only applies to transport = "http-poll"')
+        if transport not in ("http-poll", "sql") and table.every is not None:
+            self.report(("every",), 'only applies to transport = "http-poll" or "sql"')
         if transport != "http-poll" and table.age_field is not None:
             self.report(("age_field",), 'only applies to transport = "http-poll"')
-        for key, owner in (("push_token", "push"), ("push_rate", "push")):
+        for key, owner in (
+            ("push_token", "push"),
+            ("push_rate", "push"),
+            ("dsn", "sql"),
+            ("query", "sql"),
+            ("query_timeout", "sql"),
+        ):
             if transport != owner and getattr(table, key) is not None:
                 self.report((key,), f'only applies to transport = "{owner}"')
         if transport != "websocket":
@@ -415,6 +465,7 @@ class FeedReader:
             "poll_every": self.seconds(table.every, ("every",), 10.0),
             "age_field": table.age_field,
             **(self.push_keys(table) if transport == "push" else {}),
+            **(self.sql_keys(table) if transport == "sql" else {}),
         }
 
     def push_keys(self, table: schema.FeedTable) -> dict[str, Any]:
@@ -449,8 +500,10 @@ class FeedReader:
         """[feeds.tls]: only where TLS is spoken, and a CA bundle that loads now, not at connect."""
         if table is None or table.ca_file is None:
             return TlsSpec()
-        if transport in ("file", "in-process"):
-            self.report(("tls",), f'does not apply to transport = "{transport}"')
+        if transport in ("file", "in-process", "sql"):
+            hint = " (for PostgreSQL, set sslmode and sslrootcert in the dsn)"
+            hint = hint if transport == "sql" else ""
+            self.report(("tls",), f'does not apply to transport = "{transport}"{hint}')
             return TlsSpec()
         scheme = urlsplit(url).scheme.lower() if url else ""
         if scheme in ("ws", "http"):
@@ -656,6 +709,8 @@ def _location_template(table: schema.FeedTable, location: str) -> str:
     """Where the feed reads, as written (before ${VAR}): safe to display."""
     if table.transport in FED:
         return location
+    if table.transport == "sql":
+        return table.dsn or ""
     return table.url if table.url is not None else (table.path or "")
 
 

@@ -50,6 +50,8 @@ _FEEDS_HEADER = re.compile(r"\s*\[\[\s*feeds\s*\]\]\s*(#.*)?")
 _PLACEHOLDERS: dict[str, Any] = {"name": "?", "stale_after": 1}
 # url is optional (file feeds have none), so it only stands in for a malformed one.
 _URL_PLACEHOLDERS = {"sse": "http://placeholder", "http-poll": "http://placeholder"}
+# A sql feed has no url; its own required keys stand in when malformed.
+_SQL_PLACEHOLDERS = {"dsn": "sqlite:///placeholder", "query": "SELECT 1"}
 
 
 def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
@@ -265,7 +267,11 @@ class _ConfigReader:
         for key, placeholder in _PLACEHOLDERS.items():
             usable.setdefault(key, placeholder)
         transport = str(raw.get("transport"))
-        if "url" in malformed or (
+        if transport == "sql":
+            for key, placeholder in _SQL_PLACEHOLDERS.items():
+                if key in malformed:
+                    usable[key] = placeholder
+        elif "url" in malformed or (
             malformed and "url" not in raw and transport not in ("file", "push", "in-process")
         ):
             usable["url"] = _URL_PLACEHOLDERS.get(transport, "ws://placeholder")

@@ -180,7 +180,7 @@ class FeedConfig:
     value: str | None = None  # dotted JSON path to a value that must keep changing
     frozen_after: float | None = None  # frozen when value is unchanged this long
     planned_close: MatcherSpec | None = None  # a message announcing the server will disconnect
-    # What carries the feed: websocket | sse | http-poll | file | push | in-process
+    # What carries the feed: websocket | sse | http-poll | file | push | in-process | sql
     # (see TRANSPORTS).
     transport: str = "websocket"
     # file: the log file to tail.
@@ -188,6 +188,11 @@ class FeedConfig:
     # http-poll: how often to ask, and the dotted JSON path of the service's own data age.
     poll_every: float = 10.0
     age_field: str | None = None
+    # sql: the one read-only query polled every poll_every seconds (its first column the
+    # newest row's timestamp, its optional second a channel), and how long it may run. The
+    # dsn itself is ``url`` (a sqlite:// path made absolute, or a postgresql:// URL).
+    query: str | None = None
+    query_timeout: float = 5.0
     # push: the bearer token a check-in must carry, and how many check-ins a second (on
     # average, push_burst at once) are taken before the endpoint answers 429.
     push_token: str | None = field(default=None, repr=False)
@@ -237,7 +242,7 @@ class UiConfig:
     refresh_hz: float = 4.0
 
 
-TRANSPORTS = ("websocket", "sse", "http-poll", "file", "push", "in-process")
+TRANSPORTS = ("websocket", "sse", "http-poll", "file", "push", "in-process", "sql")
 # Transports with no connection of feedwatch's own: their data is handed to it.
 FED = ("push", "in-process")
 CHANNEL_HEALTH = ("page", "warn")

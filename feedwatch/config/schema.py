@@ -91,6 +91,9 @@ class FeedTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     path: str | None = None
     every: Duration | None = None
     age_field: str | None = None
+    dsn: str | None = None
+    query: str | None = None
+    query_timeout: Duration | None = None
     push_token: str | None = None
     push_rate: float | int | None = None
     subscribe: Messages = []

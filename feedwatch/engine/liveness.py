@@ -477,19 +477,34 @@ class FeedMonitor:
         self.emit(EventKind.PLANNED_CLOSE, reason=reason)
 
     def on_data_at(self, age: float, size: int, channel: str | None, raw: bytes) -> None:
-        """Data its source says is ``age`` seconds old (a polled service's own data age).
+        """Data its source says is ``age`` seconds old (a polled service's own data age, a
+        database's newest row, per channel when a row names one).
 
-        An age past stale_after proves the source answers, not that it has data: a heartbeat.
+        An age past stale_after (the channel's, for a channel) proves the source answers, not
+        that it has data: a heartbeat. The clocks never move back: of several rows in one
+        answer the feed's follows the newest.
         """
         watch = self.watch
-        if age >= watch.stale_after:
+        ch = self.channels.get(channel) if channel is not None else None
+        if channel is None:
+            limit = watch.stale_after
+        else:
+            limit = ch.stale_after if ch is not None else self.threshold.channel_for(channel)
+        if age >= limit:
             self.on_heartbeat(size, raw)
             return
+        before = watch.last_data
+        channel_before = ch.last_data if ch is not None else None
         self.on_data(size, channel, raw)
         at = self._monotonic() - age
-        watch.last_data = at
+        watch.last_data = at if before is None else max(at, before)
         if self._started and self._alarming:
-            watch.arm(at + watch.stale_after)
+            watch.arm(watch.last_data + watch.stale_after)
+        ch = self.channels.get(channel) if channel is not None else None
+        if ch is not None:
+            ch.last_data = at if channel_before is None else max(at, channel_before)
+            if self._started and self._alarming:
+                ch.arm(ch.last_data + ch.stale_after)
 
     def on_heartbeat(self, size: int, raw: bytes) -> None:
         self.bytes += size

@@ -32,6 +32,8 @@ class Sink(Protocol):
 
     def on_data_at(self, age: float, size: int, channel: str | None, raw: bytes) -> None: ...
 
+    def on_error(self, reason: str, **fields: Any) -> None: ...
+
 
 @dataclass(frozen=True)
 class Failure:

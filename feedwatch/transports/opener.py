@@ -11,6 +11,7 @@ from feedwatch.transports.file_tail import open_tail
 from feedwatch.transports.http_poll import open_poll
 from feedwatch.transports.in_process import InProcessLine
 from feedwatch.transports.push import PushInbox
+from feedwatch.transports.sql import SqlOpener
 from feedwatch.transports.sse import SseOpener
 
 # What a session's recv or send may raise when the connection ends. WebSocket reads go
@@ -30,6 +31,8 @@ def opener_for(feed: FeedConfig) -> Opener:
         return PushInbox(feed)
     if feed.transport == "in-process":
         return InProcessLine(feed)
+    if feed.transport == "sql":
+        return SqlOpener()
     return websocket.open_connection
 
 
