@@ -181,18 +181,25 @@ stale_after = "30s"
     return path
 
 
-async def run_feedwatch(*args: str, password: str, seconds: float | None = None) -> str:
-    """feedwatch's stdout and stderr together, after it exits (or after ``seconds``)."""
+async def run_feedwatch(*args: str, password: str, until: str | None = None) -> str:
+    """feedwatch's stdout and stderr together, once it exits (or, stopped, once a line
+    holding ``until`` is out)."""
     env = {**os.environ, "FW_PG_PASSWORD": password}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "feedwatch", *args, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    if seconds is not None:
-        await asyncio.sleep(seconds)
+    assert proc.stdout is not None
+    seen: list[bytes] = []
+    if until is not None:
+        async with asyncio.timeout(30):
+            while until.encode() not in (line := await proc.stdout.readline()):
+                assert line, b"".join(seen).decode()
+                seen.append(line)
+            seen.append(line)
         proc.terminate()
     out, _ = await asyncio.wait_for(proc.communicate(), 60)
-    return out.decode()
+    return (b"".join(seen) + out).decode()
 
 
 async def test_the_dsn_password_comes_from_the_environment_and_is_never_shown(
@@ -204,7 +211,7 @@ async def test_the_dsn_password_comes_from_the_environment_and_is_never_shown(
     check = await run_feedwatch("check", "--config", str(config), password=password)
     assert check.startswith("FEEDWATCH OK"), check
     headless = await run_feedwatch(
-        "--config", str(config), "--headless", password=password, seconds=2.0
+        "--config", str(config), "--headless", password=password, until='"connected"'
     )
     events = [json.loads(line) for line in headless.splitlines() if line.startswith("{")]
     assert any(e["event"] == "connected" for e in events), headless
