@@ -13,14 +13,15 @@ from urllib.parse import urlsplit
 
 SQLITE_PREFIX = "sqlite://"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
-EXPECTED_DSN = '"sqlite:///path/to/file.db" or "postgresql://user@host/db"'
+# No whole URL in it: config messages mask URLs, and would mangle an example.
+EXPECTED_DSN = "a dsn starting sqlite:// (then a file path) or postgresql:// (a PostgreSQL URL)"
 
 
 def dsn_problem(dsn: str) -> str | None:
     """What is wrong with an expanded dsn, in words; None when it can be used."""
     if dsn.startswith(SQLITE_PREFIX):
         if not dsn[len(SQLITE_PREFIX) :].strip():
-            return f"expected a file path after sqlite://, like {EXPECTED_DSN}"
+            return "expected a file path after sqlite:// (an absolute path starts with /)"
         return None
     try:
         parts = urlsplit(dsn)
