@@ -131,3 +131,8 @@ def test_sql_keys_on_another_transport_are_errors() -> None:
 )
 def test_statements_are_counted_outside_quotes_and_comments(query: str, count: int) -> None:
     assert statement_count(query) == count
+
+
+def test_a_sqlite_dsn_is_shown_as_written() -> None:
+    (feed,) = load(sql(DSN, QUERY)).feeds
+    assert FeedRedactor(feed).display_url == "sqlite:///var/lib/ticks.db"
