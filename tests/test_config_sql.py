@@ -107,6 +107,16 @@ def test_sql_mistakes_are_named_at_their_key(lines: tuple[str, ...], message: st
     assert problem(sql(*lines)) == message
 
 
+def test_rules_that_read_messages_do_not_apply_to_rows() -> None:
+    text = sql(DSN, QUERY, 'event_time = "ts"', "[feeds.heartbeat]", 'contains = "hb"')
+    assert error(text).splitlines()[1:] == [
+        '  feed "ticks": event_time: does not apply to transport = "sql": a row is a timestamp '
+        "and a channel, no message to read",
+        '  feed "ticks": heartbeat: does not apply to transport = "sql": a row is a timestamp '
+        "and a channel, no message to read",
+    ]
+
+
 def test_sql_keys_on_another_transport_are_errors() -> None:
     text = sql(
         'url = "wss://x.example/ws"', DSN, QUERY, 'query_timeout = "1s"', transport="websocket"

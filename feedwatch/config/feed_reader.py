@@ -413,9 +413,11 @@ class FeedReader:
         elif statement_count(query) != 1:
             found = "none" if statement_count(query) == 0 else f"{statement_count(query)}"
             self.report(("query",), f"expected exactly one SQL statement, found {found}")
+        rows = "a row is a timestamp and a channel, no message to read"
         for key, meaning in (
             ("channel_key", "a row's channel is the query's second column"),
             ("headers", "a database is not asked over HTTP"),
+            *((key, rows) for key in _MESSAGE_RULES),
         ):
             if getattr(table, key):
                 self.report((key,), f'does not apply to transport = "sql": {meaning}')
@@ -747,6 +749,9 @@ def _is_json_value(value: Any) -> bool:
         return all(_is_json_value(item) for item in value.values())
     return isinstance(value, str | int)
 
+
+# Rules that read a message's content: a sql feed's rows have none.
+_MESSAGE_RULES = ("heartbeat", "ignore", "event_time", "sequence", "value", "planned_close")
 
 _SCHEMES = {
     "websocket": ("ws", "wss"),
