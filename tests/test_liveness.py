@@ -306,3 +306,30 @@ def test_a_monitor_can_be_built_before_any_event_loop_runs() -> None:
     # The CLI builds the engine before the dashboard's loop starts.
     monitor = FeedMonitor(CHANNELS, LoopClock(), lambda e: None, lambda r: None)
     assert set(monitor.channels) == {"btc", "eth", "sol"}
+
+
+def test_reported_ages_per_channel_set_each_clock_and_the_feed_follows_the_newest() -> None:
+    h = Harness(replace(FEED, stale_after=10.0))
+    h.connect()
+    start = h.clock.monotonic()
+    # One answer of two rows: btc's newest row is 1 s old, eth's 6 s (in that order, then
+    # the other): the feed's clock is btc's, never moved back by the older row.
+    for rows in ([("btc", 1.0), ("eth", 6.0)], [("eth", 6.0), ("btc", 1.0)]):
+        for channel, age in rows:
+            h.monitor.on_data_at(age, 10, channel, b"{}")
+        channels = h.monitor.channels
+        assert h.monitor.watch.last_data == start - 1.0
+        assert (channels["btc"].last_data, channels["eth"].last_data) == (start - 1, start - 6)
+    for _ in range(22):  # past the session's first-data allowance, both fresh
+        h.clock.advance(0.5)
+        h.monitor.on_data_at(1.0, 10, "btc", b"{}")
+        h.monitor.on_data_at(1.0, 10, "eth", b"{}")
+    frozen = h.clock.monotonic() - 1.0  # eth's newest row stops here
+    for _ in range(24):
+        h.clock.advance(0.5)
+        h.monitor.on_data_at(0.0, 10, "btc", b"{}")
+        h.monitor.on_data_at(h.clock.monotonic() - frozen, 10, "eth", b"{}")
+    stale = h.last(EventKind.STALE)
+    assert (stale.channel, h.monitor.verdict) == ("eth", State.PARTIAL)
+    # At its own deadline (the frozen row + stale_after), not a poll or a threshold later.
+    assert h.monitor.channels["eth"].stale_at == pytest.approx(frozen + 10.0)
