@@ -206,3 +206,14 @@ async def test_a_query_that_writes_is_refused(tmp_path: Path) -> None:
         assert "readonly" in (error.reason or "") or "read-only" in (error.reason or "")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM ticks").fetchone()[0] == 0
+
+
+async def test_a_query_past_its_timeout_is_interrupted_and_is_a_failure(tmp_path: Path) -> None:
+    db = ticks_db(tmp_path / "ticks.db", "wal")
+    endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n"
+    async with Running(sql_feed(db, endless, query_timeout=0.3)) as run:
+        started = time.monotonic()
+        error = await run.rec.wait_kind(EventKind.ERROR, timeout=3.0)
+        assert time.monotonic() - started < 1.5
+        assert (error.fields["kind"], error.reason) == ("timeout", "query timed out after 0.3s")
+        await run.rec.wait_kind(EventKind.RECONNECTING)

@@ -93,13 +93,18 @@ class SqliteSource:
             async with asyncio.timeout(timeout):
                 return await asyncio.shield(future)
         except TimeoutError as exc:
-            self.conn.interrupt()
+            self.interrupt(future)
             raise OpenFailed(Failure("timeout", f"query timed out after {timeout:g}s")) from exc
         except asyncio.CancelledError:
-            self.conn.interrupt()
+            self.interrupt(future)
             raise
         except sqlite3.Error as exc:
             raise OpenFailed(Failure("query", f"query failed: {one_line(exc)}")) from exc
+
+    def interrupt(self, future: asyncio.Future[Rows]) -> None:
+        """Stop the query still running in the thread; its "interrupted" error is expected."""
+        self.conn.interrupt()
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())
 
     async def close(self) -> None:
         self.conn.interrupt()
