@@ -146,3 +146,16 @@ def test_statements_are_counted_outside_quotes_and_comments(query: str, count: i
 def test_a_sqlite_dsn_is_shown_as_written() -> None:
     (feed,) = load(sql(DSN, QUERY)).feeds
     assert FeedRedactor(feed).display_url == "sqlite:///var/lib/ticks.db"
+
+
+def test_a_dsn_password_written_in_the_file_is_a_written_secret_a_user_name_is_not() -> None:
+    import tomllib
+
+    from feedwatch.config.exposure import written_secrets
+
+    def found(dsn: str) -> list[str]:
+        return list(written_secrets(tomllib.loads(sql(f'dsn = "{dsn}"', QUERY))))
+
+    assert found("postgresql://reader:hunter22@db/feeds") == ['feed "ticks" dsn password']
+    assert found("postgresql://reader:${PGPW}@db/feeds") == []
+    assert found("postgresql://reader@db/feeds") == []

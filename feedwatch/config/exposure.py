@@ -67,6 +67,7 @@ def written_secrets(raw: dict[str, Any]) -> Iterator[str]:
         public = feed.get("public_params")
         shown = [p for p in public if isinstance(p, str)] if isinstance(public, list) else []
         yield from _in_url(label, feed.get("url"), shown)
+        yield from _in_dsn(label, feed.get("dsn"))
         yield from _in_headers(label, feed.get("headers"))
     server = raw.get("server")
     if isinstance(server, dict) and _written(server.get("token")):
@@ -79,6 +80,19 @@ def written_secrets(raw: dict[str, Any]) -> Iterator[str]:
         else:
             yield from _in_url(label, url)
         yield from _in_headers(label, alert.get("headers"))
+
+
+def _in_dsn(label: str, dsn: Any) -> Iterator[str]:
+    """A sql feed's dsn: only a password counts (a database user name is no credential)."""
+    if not isinstance(dsn, str):
+        return
+    try:
+        userinfo, at, _ = urlsplit(dsn).netloc.rpartition("@")
+    except ValueError:
+        return
+    password = userinfo.partition(":")[2]
+    if at and password and _written(password):
+        yield f"{label} dsn password"
 
 
 def _in_url(label: str, url: Any, public: list[str] | None = None) -> Iterator[str]:
