@@ -144,7 +144,8 @@ def redact_url(url: str, secrets: Iterable[str] = (), public: Iterable[str] = ()
                 items.append(written.partition("=")[0] + "=" + MASK)
         query = "&".join(items)
     result = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    if not netloc and url[len(parts.scheme) :].startswith("://"):
+    lost = not result[len(parts.scheme) :].startswith("://")
+    if not netloc and lost and url[len(parts.scheme) :].startswith("://"):
         # urlunsplit drops an empty authority: keep sqlite:///path as written.
         result = f"{parts.scheme}://{result[len(parts.scheme) + 1 :]}"
     return redact_text(result, secrets)
