@@ -34,7 +34,7 @@ def test_every_commented_example_in_the_starter_loads_when_uncommented() -> None
     }
     config = parse_config(text, None, environ)
     assert config.server.enabled
-    assert len(config.feeds) == 8
+    assert len(config.feeds) == 9
 
 
 def test_the_starter_documents_every_key() -> None:
