@@ -40,6 +40,7 @@ from feedwatch.config.loader import ConfigError, load_config
 from feedwatch.config.model import Config, FeedConfig, ServerConfig
 from feedwatch.engine.engine import Engine
 from feedwatch.engine.events import EventKind
+from feedwatch.engine.printable import printable
 from feedwatch.engine.snapshot import FeedSnapshot
 from feedwatch.engine.verdict import State, is_warning
 from feedwatch.runtime import Parts, Runtime
@@ -333,7 +334,8 @@ def nagios_report(results: Sequence[ProbeResult]) -> tuple[int, str]:
     lines = [
         f"FEEDWATCH {STATUS_NAMES[status]} - {summary}" + (f" | {perfdata}" if perfdata else "")
     ]
-    lines += [f"{r.feed}: {STATUS_NAMES[r.status]} - {r.describe()}" for r in results]
+    # One line each: a server's words (a close reason) must not forge the plugin's output.
+    lines += [f"{r.feed}: {STATUS_NAMES[r.status]} - {printable(r.describe())}" for r in results]
     return status, "\n".join(lines)
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from feedwatch.engine.printable import printable
+
 
 class EventKind(StrEnum):
     CONNECTED = "connected"
@@ -107,7 +109,10 @@ class Event:
         return out
 
     def describe(self, with_feed: bool = True) -> str:
-        """One human line, for logs and the TUI."""
+        """One human line, for logs and the TUI: whatever a server put in it stays on it."""
+        return printable(self._describe(with_feed))
+
+    def _describe(self, with_feed: bool) -> str:
         where = self.feed if self.channel is None else f"{self.feed}/{self.channel}"
         if not with_feed:
             where = "" if self.channel is None else self.channel

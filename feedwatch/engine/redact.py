@@ -19,6 +19,7 @@ from feedwatch.config.secret_values import (
     secret_forms,
     url_secrets,
 )
+from feedwatch.engine.printable import printable
 
 __all__ = [
     "MASK",
@@ -93,6 +94,11 @@ class RedactingFormatter(logging.Formatter):
     """A log formatter that masks every configured secret, in tracebacks too."""
 
     secrets: tuple[str, ...] = ()
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        # The message stays one line, whatever a server put in it (tracebacks keep theirs).
+        record.message = printable(record.message)
+        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         return redact_text(super().format(record), self.secrets)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -28,6 +30,42 @@ from feedwatch.outputs.http.metrics import make_registry
 from feedwatch.outputs.http.push import PREFIX, PushCollector, push_handler
 
 log = logging.getLogger(__name__)
+
+# A malformed request is said at most once per this many seconds (with how many came).
+MALFORMED_EVERY = 10.0
+
+
+class MalformedRequests(logging.Filter):
+    """aiohttp logs every unparseable request as an ERROR with a traceback (hundreds of
+    bytes per garbage line, before any token check): make it one short warning line,
+    at most one per ``MALFORMED_EVERY`` seconds, saying how many there were."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._clock = clock
+        self._said_at = -MALFORMED_EVERY
+        self._since = 0  # malformed requests since the last line
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if not isinstance(exc, HttpProcessingError):
+            return True
+        self._since += 1
+        now = self._clock()
+        if now - self._said_at < MALFORMED_EVERY:
+            return False
+        self._said_at = now
+        count, self._since = self._since, 0
+        peer = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+        first = str(exc.message).splitlines()[0] if exc.message else type(exc).__name__
+        record.msg = "malformed HTTP request from %s (%s, %d in the last %gs): answered %s"
+        record.args = (peer, first[:80], count, MALFORMED_EVERY, exc.code)
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = record.exc_text = None
+        return True
+
+
+_MALFORMED = MalformedRequests()
 
 # Health answers describe one instant: no cache should keep them.
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -120,6 +158,9 @@ class HealthServer:
         self.port: int | None = None
 
     async def start(self) -> None:
+        server_log = logging.getLogger("aiohttp.server")
+        if _MALFORMED not in server_log.filters:
+            server_log.addFilter(_MALFORMED)
         app = make_app(self._engine, self._config.token, self._history)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from textual.content import Content
 
 from feedwatch.engine.events import Event, EventKind, Severity
+from feedwatch.engine.printable import printable
 from feedwatch.engine.snapshot import FeedSnapshot
 from feedwatch.engine.suggest import FACTOR, Advice
 
@@ -122,9 +123,13 @@ def connection_facts(feed: FeedSnapshot) -> Content:
         since = f"{local_datetime(feed.connected_since_wall)} (for {seconds(held)})"
     close: Content | str = _none()
     if feed.close_code is not None or feed.close_reason:
-        close = " ".join(str(p) for p in (feed.close_code, feed.close_reason) if p)
+        close = printable(" ".join(str(p) for p in (feed.close_code, feed.close_reason) if p))
     rtt = _none("n/a") if feed.ping_rtt is None else f"{feed.ping_rtt * 1000:.1f} ms"
-    error = _none() if not feed.last_error else Content.styled(feed.last_error, "$text-error")
+    error = (
+        _none()
+        if not feed.last_error
+        else Content.styled(printable(feed.last_error), "$text-error")
+    )
     return facts(
         [
             ("URL", feed.url),
@@ -166,7 +171,7 @@ def raw_lines(raw: Sequence[tuple[float, str]]) -> Content:
         return _none("No messages yet.")
     lines = []
     for wall, text in reversed(raw):
-        flat = text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", " ")
+        flat = printable(text)
         lines.append(Content.assemble((clock_time(wall), MUTED), "  ", flat[:RAW_DISPLAY_CHARS]))
     return Content("\n").join(lines)
 
