@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from collections.abc import AsyncIterator
 from datetime import time as clock_time
@@ -21,7 +22,8 @@ from feedwatch.demo.behaviours import Ticker
 from feedwatch.demo.challenges import NeedsPing, TestRequest
 from feedwatch.demo.hostile import Flapper, Garbage
 from feedwatch.demo.simulator import Simulator
-from feedwatch.engine.events import EventKind
+from feedwatch.engine.events import EventKind, Severity
+from feedwatch.history.report import write_events
 from tests.live import Running, feed
 from tests.waiting import wait_until
 
@@ -66,6 +68,18 @@ async def test_silent_stall_is_detected_at_the_threshold_and_recovers(sim: Simul
         recovered = await run.rec.wait_kind(EventKind.RECOVERED)
         assert recovered.fields["outage_seconds"] > 0
         await wait_until(lambda: run.state("ticker") == "live")
+
+
+async def test_a_clean_stop_is_an_info_disconnect_not_a_warning(sim: Simulator) -> None:
+    run = Running(ticker(sim))  # type: ignore[arg-type]
+    async with run:
+        await run.rec.wait_kind(EventKind.CONNECTED)
+    stop = [e for e in run.rec.events if e.kind is EventKind.DISCONNECTED][-1]
+    assert stop.reason == "feedwatch stopping"
+    assert stop.severity is Severity.INFO
+    out = io.StringIO()
+    write_events([stop], out, as_json=False)  # what `feedwatch history` prints for it
+    assert "info   ticker: disconnected (feedwatch stopping)" in out.getvalue()
 
 
 async def test_heartbeats_do_not_reset_data_clock(sim: Simulator) -> None:

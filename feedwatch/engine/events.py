@@ -88,8 +88,8 @@ class Event:
 
     @property
     def severity(self) -> Severity:
-        if self.fields.get("active") is False:
-            return Severity.INFO  # a condition ending
+        if self.fields.get("active") is False or self.fields.get("stopping"):
+            return Severity.INFO  # a condition ending, or feedwatch closing its connections
         if self.kind is EventKind.ALERT and self.fields.get("outcome") not in (None, "sent"):
             return Severity.WARNING
         if self.kind is EventKind.STATE and self.fields.get("state") == "partial":

@@ -383,9 +383,16 @@ class FeedMonitor:
             watch.arm(now + self._within(watch) if watch.stale else watch.deadline())
 
     def on_disconnected(
-        self, code: int | None, reason: str | None, cause: str, *, planned: bool = False
+        self,
+        code: int | None,
+        reason: str | None,
+        cause: str,
+        *,
+        planned: bool = False,
+        stopping: bool = False,
     ) -> None:
-        """The connection ended; a planned close (announced by the server) is no failure."""
+        """The connection ended; a planned close (announced by the server) is no failure,
+        and neither is feedwatch itself stopping (an INFO event, not a warning)."""
         self.phase = Phase.BACKOFF
         self.close_code = code
         self.close_reason = None if reason is None else self.redact(reason)
@@ -395,6 +402,7 @@ class FeedMonitor:
             code=code,
             close_reason=reason or None,
             planned=planned or None,
+            stopping=stopping or None,
         )
         if not planned:
             self.down.failed(cause, counting=self._alarming)

@@ -72,6 +72,7 @@ class FeedWorker:
         self._conn: Connection | None = None
         self._session: asyncio.Task[ConnectionEnd] | None = None
         self._abort_reason: str | None = None
+        self._stopping = False
         self._wake = asyncio.Event()
         self._paused = False
         self._skip_backoff = False
@@ -169,6 +170,7 @@ class FeedWorker:
         finally:
             if not task.done():  # the worker itself is being stopped
                 self._abort_reason = self._abort_reason or "feedwatch stopping"
+                self._stopping = True  # the disconnect this causes is a clean stop, no fault
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
@@ -266,7 +268,9 @@ class FeedWorker:
         except asyncio.CancelledError:
             if monitor.phase is Phase.CONNECTED:
                 cause = self._abort_reason or "cancelled"
-                monitor.on_disconnected(None, None, cause, planned=self._planned())
+                monitor.on_disconnected(
+                    None, None, cause, planned=self._planned(), stopping=self._stopping
+                )
             raise
         finally:
             if ping_task is not None:
