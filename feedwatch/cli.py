@@ -152,6 +152,18 @@ def _add_history_commands(sub: argparse._SubParsersAction[_Parser], common: _Par
             metavar="DURATION",
             help=f'how far back, like "90m", "24h" or "7d" (default: {since})',
         )
+        source = command.add_mutually_exclusive_group()
+        source.add_argument(
+            "--demo",
+            action="store_true",
+            help=f"read the history `feedwatch demo` records ({DEMO_HISTORY} in the state dir)",
+        )
+        source.add_argument(
+            "--history",
+            type=Path,
+            metavar="PATH",
+            help="read this history file (default: the one the config records to)",
+        )
         if name != "uptime":
             command.add_argument(
                 "--json",
@@ -257,13 +269,24 @@ def _cmd_history(parser: _Parser, args: argparse.Namespace) -> int:
     except ValueError as exc:
         parser.error(f"--since: {exc}")
     feeds: tuple[str, ...] = ()
-    if args.config is None and not default_config_path().exists():
+    if args.demo or args.history is not None:
+        if args.config is not None:
+            parser.error(f"--config cannot be used with {'--demo' if args.demo else '--history'}")
+        history = HistoryConfig(path=demo_history_path() if args.demo else args.history)
+    elif args.config is None and not default_config_path().exists():
         history = HistoryConfig()  # no config: the default history file
     else:
         config = _load(args.config or default_config_path())
         if config is None:
             return EXIT_CONFIG
         history, feeds = config.history, tuple(f.name for f in config.feeds)
+    demo = demo_history_path()
+    hint = ""
+    if not args.demo and history.path != demo and demo.exists():
+        hint = (
+            f"  `feedwatch demo` recorded to {demo}: "
+            f"read it with `feedwatch {args.command} --demo`\n"
+        )
     return cli_reports.run(
         args.command,
         history,
@@ -271,7 +294,13 @@ def _cmd_history(parser: _Parser, args: argparse.Namespace) -> int:
         feed=args.feed,
         as_json=getattr(args, "json", False),
         feeds=feeds,
+        hint=hint,
     )
+
+
+def demo_history_path() -> Path:
+    """Where ``feedwatch demo`` records, apart from the history of real feeds."""
+    return state_dir() / DEMO_HISTORY
 
 
 def _run_demo(headless: bool, notice: str | None = None) -> int:
@@ -280,7 +309,7 @@ def _run_demo(headless: bool, notice: str | None = None) -> int:
 
     with BackgroundSimulator() as sim:
         # The simulated feeds keep a history of their own, apart from real ones.
-        config = replace(demo_config(sim), history=HistoryConfig(path=state_dir() / DEMO_HISTORY))
+        config = replace(demo_config(sim), history=HistoryConfig(path=demo_history_path()))
         return _run(config, headless, notice)
 
 

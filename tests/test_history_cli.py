@@ -192,6 +192,25 @@ def test_nothing_recorded_yet_is_said_not_failed() -> None:
     )
 
 
+def test_demo_reads_the_history_the_demo_recorded() -> None:
+    record(state_dir() / "demo-history.db")  # where `feedwatch demo` records
+    missing = feedwatch("incidents")
+    assert "no history recorded" in missing.stderr
+    assert "read it with `feedwatch incidents --demo`" in missing.stderr
+    out = feedwatch("incidents", "--demo", "--json").stdout
+    assert [json.loads(line)["feed"] for line in out.splitlines()] == ["btc", "eth"]
+    assert "btc" in feedwatch("uptime", "--demo").stdout
+
+
+def test_history_path_reads_any_history_file(tmp_path: Path) -> None:
+    record(tmp_path / "copied.db")
+    out = feedwatch("history", "--history", str(tmp_path / "copied.db"), "--feed", "btc").stdout
+    assert "btc: stale" in out
+    both = feedwatch("uptime", "--demo", "--history", "x.db", check=False)
+    assert both.returncode == 2
+    assert "not allowed with argument" in both.stderr
+
+
 def test_a_bad_since_is_a_usage_error(config: Path) -> None:
     result = feedwatch("uptime", "--config", str(config), "--since", "a week", check=False)
     assert result.returncode == 2

@@ -33,13 +33,15 @@ def run(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
     now: Callable[[], float] = time.time,
+    hint: str = "",
 ) -> int:
-    """Print one report over the last ``since_seconds``; ``feeds`` orders the uptime rows."""
+    """Print one report over the last ``since_seconds``; ``feeds`` orders the uptime rows;
+    ``hint`` follows the "no history" line (where else a history was found)."""
     try:
         store = HistoryStore.open(config, record=False, now=now)
     except NoHistory as exc:
-        hint = "" if config.enabled else " ([history] enabled = false in the config)"
-        err.write(f"feedwatch: {exc}{hint}\n")
+        disabled = "" if config.enabled else " ([history] enabled = false in the config)"
+        err.write(f"feedwatch: {exc}{disabled}\n{hint}")
         return EXIT_OK  # nothing happened yet is an answer, not a failure
     except HistoryError as exc:
         err.write(f"feedwatch: {exc}\n")
