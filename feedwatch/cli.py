@@ -67,6 +67,13 @@ def _parser() -> _Parser:
         action="store_true",
         help="no dashboard: JSON lines on stdout, logs on stderr",
     )
+    running.add_argument(
+        "--no-mouse",
+        dest="mouse",
+        action="store_false",
+        default=None,
+        help="no mouse tracking: the terminal selects text as usual (also [ui] mouse = false)",
+    )
 
     parser = _Parser(
         prog="feedwatch",
@@ -303,19 +310,30 @@ def demo_history_path() -> Path:
     return state_dir() / DEMO_HISTORY
 
 
-def _run_demo(headless: bool, notice: str | None = None) -> int:
+def _ui_changes(args: argparse.Namespace) -> dict[str, Any]:
+    """The [ui] settings the command line overrides."""
+    changes: dict[str, Any] = {}
+    if args.mouse is not None:
+        changes["mouse"] = args.mouse
+    return changes
+
+
+def _run_demo(headless: bool, notice: str | None = None, ui: dict[str, Any] | None = None) -> int:
     from feedwatch.demo.background import BackgroundSimulator
     from feedwatch.demo.feeds import demo_config
 
     with BackgroundSimulator() as sim:
         # The simulated feeds keep a history of their own, apart from real ones.
         config = replace(demo_config(sim), history=HistoryConfig(path=demo_history_path()))
-        return _run(config, headless, notice)
+        return _run(config, headless, notice, ui)
 
 
-def _run(config: Config, headless: bool, notice: str | None = None) -> int:
+def _run(
+    config: Config, headless: bool, notice: str | None = None, ui: dict[str, Any] | None = None
+) -> int:
     from feedwatch.runtime import Runtime
 
+    config = replace(config, ui=replace(config.ui, **(ui or {})))
     secrets = config_secrets(config)
     install_crash_redaction(secrets)  # logs and any traceback mask them from here on
     runtime = Runtime(config)
@@ -335,7 +353,7 @@ def _run(config: Config, headless: bool, notice: str | None = None) -> int:
     masked = RedactingStream(sys.__stderr__ or sys.stderr, secrets)
     app.error_console = Console(markup=False, highlight=False, file=cast(TextIO, masked))
     try:
-        app.run()
+        app.run(mouse=config.ui.mouse)
     finally:
         runtime.close_history()  # after the engine stopped: its last events are kept
     if app.start_failure is not None:
@@ -364,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_history(parser, args)
     try:
         if args.command == "demo":
-            return _run_demo(args.headless)
+            return _run_demo(args.headless, ui=_ui_changes(args))
         if args.config is None and not default_config_path().exists():
             if args.headless:  # a service started without its config must fail, not look green
                 print(
@@ -379,11 +397,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "Create a config with `feedwatch init`, or pass --config PATH."
             )
             log.warning("%s", notice)
-            return _run_demo(args.headless, notice)
+            return _run_demo(args.headless, notice, _ui_changes(args))
         config = _load(args.config or default_config_path())
         if config is None:
             return EXIT_CONFIG
         # Already on stderr; the dashboard, which hides stderr, shows it as a notification.
-        return _run(config, args.headless, "\n".join(config.warnings) or None)
+        warnings = "\n".join(config.warnings) or None
+        return _run(config, args.headless, warnings, _ui_changes(args))
     except KeyboardInterrupt:
         return EXIT_OK

@@ -345,16 +345,19 @@ class _ConfigReader:
         if not isinstance(raw, dict) or self.has_problems(("ui",)):
             return UiConfig()
         table = self.shape.convert(raw, schema.UiTable, ("ui",))
-        if table is None or table.refresh_hz is None:
+        if table is None:
             return UiConfig()
+        ui = UiConfig(mouse=table.mouse)
+        if table.refresh_hz is None:
+            return ui
         if not MIN_REFRESH_HZ <= table.refresh_hz <= MAX_REFRESH_HZ:
             self.report(
                 ("ui", "refresh_hz"),
                 f"expected a refresh rate from {MIN_REFRESH_HZ:g} to {MAX_REFRESH_HZ:g} "
                 f"times a second, found {toml_repr(table.refresh_hz)}",
             )
-            return UiConfig()
-        return UiConfig(refresh_hz=float(table.refresh_hz))
+            return ui
+        return replace(ui, refresh_hz=float(table.refresh_hz))
 
     def check_unique_names(self) -> None:
         seen: dict[str, int] = {}

@@ -240,6 +240,8 @@ class HistoryConfig:
 class UiConfig:
     # How often the dashboard samples the engine; message rates never change it.
     refresh_hz: float = 4.0
+    # False: no mouse tracking, so the terminal's own text selection works as usual.
+    mouse: bool = True
 
 
 TRANSPORTS = ("websocket", "sse", "http-poll", "file", "push", "in-process", "sql")
