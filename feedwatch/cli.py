@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO, cast
 
 from feedwatch import __version__
-from feedwatch.config.loader import ConfigError, load_config
+from feedwatch.config.loader import MAX_REFRESH_HZ, ConfigError, load_config
 from feedwatch.config.model import Config, HistoryConfig
 from feedwatch.config.paths import default_config_path, state_dir
 from feedwatch.engine.redact import (
@@ -73,6 +74,19 @@ def _parser() -> _Parser:
         action="store_false",
         default=None,
         help="no mouse tracking: the terminal selects text as usual (also [ui] mouse = false)",
+    )
+    running.add_argument(
+        "--refresh",
+        metavar="HZ",
+        help=f"dashboard refreshes a second, above 0 and at most {MAX_REFRESH_HZ:g} "
+        "(overrides [ui] refresh_hz)",
+    )
+    running.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        default=None,
+        help="for mosh or ssh on a poor link: 1 refresh a second, still sparklines, "
+        "ASCII glyphs (also [ui] low_bandwidth = true)",
     )
 
     parser = _Parser(
@@ -310,11 +324,28 @@ def demo_history_path() -> Path:
     return state_dir() / DEMO_HISTORY
 
 
-def _ui_changes(args: argparse.Namespace) -> dict[str, Any]:
-    """The [ui] settings the command line overrides."""
+# Low-bandwidth mode refreshes at most this often, unless --refresh says otherwise.
+LOW_BANDWIDTH_HZ = 1.0
+
+
+def _ui_changes(parser: _Parser, args: argparse.Namespace) -> dict[str, Any]:
+    """The [ui] settings the command line overrides; a bad --refresh is a usage error."""
     changes: dict[str, Any] = {}
     if args.mouse is not None:
         changes["mouse"] = args.mouse
+    if args.low_bandwidth:
+        changes["low_bandwidth"] = True
+    if args.refresh is not None:
+        try:
+            hz = float(args.refresh)
+        except ValueError:
+            hz = math.nan
+        if not 0 < hz <= MAX_REFRESH_HZ:  # NaN and inf fail too
+            parser.error(
+                f"--refresh: expected refreshes a second, a number above 0 and at most "
+                f"{MAX_REFRESH_HZ:g}, found {args.refresh!r}"
+            )
+        changes["refresh_hz"] = hz
     return changes
 
 
@@ -333,7 +364,11 @@ def _run(
 ) -> int:
     from feedwatch.runtime import Runtime
 
-    config = replace(config, ui=replace(config.ui, **(ui or {})))
+    ui = ui or {}
+    config = replace(config, ui=replace(config.ui, **ui))
+    refresh_hz = config.ui.refresh_hz
+    if config.ui.low_bandwidth and "refresh_hz" not in ui:
+        refresh_hz = min(refresh_hz, LOW_BANDWIDTH_HZ)
     secrets = config_secrets(config)
     install_crash_redaction(secrets)  # logs and any traceback mask them from here on
     runtime = Runtime(config)
@@ -348,7 +383,13 @@ def _run(
     runtime.open()  # history problems are said on stderr, before the UI takes the terminal
     # The dashboard owns the terminal: keep log lines from tearing through it.
     logging.getLogger().handlers[:] = [logging.NullHandler()]
-    app = build_app(config, runtime=runtime, refresh_hz=config.ui.refresh_hz, notice=notice)
+    app = build_app(
+        config,
+        runtime=runtime,
+        refresh_hz=refresh_hz,
+        notice=notice,
+        low_bandwidth=config.ui.low_bandwidth,
+    )
     # Textual prints a crash with its locals: through a stream that masks the secrets.
     masked = RedactingStream(sys.__stderr__ or sys.stderr, secrets)
     app.error_console = Console(markup=False, highlight=False, file=cast(TextIO, masked))
@@ -380,9 +421,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_presets(args)
     if args.command in ("history", "incidents", "uptime"):
         return _cmd_history(parser, args)
+    ui = _ui_changes(parser, args)
     try:
         if args.command == "demo":
-            return _run_demo(args.headless, ui=_ui_changes(args))
+            return _run_demo(args.headless, ui=ui)
         if args.config is None and not default_config_path().exists():
             if args.headless:  # a service started without its config must fail, not look green
                 print(
@@ -397,12 +439,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "Create a config with `feedwatch init`, or pass --config PATH."
             )
             log.warning("%s", notice)
-            return _run_demo(args.headless, notice, _ui_changes(args))
+            return _run_demo(args.headless, notice, ui)
         config = _load(args.config or default_config_path())
         if config is None:
             return EXIT_CONFIG
         # Already on stderr; the dashboard, which hides stderr, shows it as a notification.
         warnings = "\n".join(config.warnings) or None
-        return _run(config, args.headless, warnings, _ui_changes(args))
+        return _run(config, args.headless, warnings, ui)
     except KeyboardInterrupt:
         return EXIT_OK

@@ -14,3 +14,8 @@ def test_mouse_must_be_true_or_false() -> None:
     assert (
         problem('[ui]\nmouse = "no"\n' + FEED) == '[ui]: mouse: expected true or false, found "no"'
     )
+
+
+def test_low_bandwidth_is_off_unless_asked_for() -> None:
+    assert not load(FEED).ui.low_bandwidth
+    assert load("[ui]\nlow_bandwidth = true\n" + FEED).ui.low_bandwidth

@@ -67,3 +67,22 @@ def test_an_unchanged_frame_writes_nothing_and_a_reset_repaints_all() -> None:
     assert diff.diff(frame(FRAMES[0]), console, (WIDTH, HEIGHT)) == ""
     diff.reset()
     assert replay([diff.diff(update, console, (WIDTH, HEIGHT))]) == replay([first])
+
+
+def drawn(chunks: list[str]) -> list[str]:
+    """The characters on screen, line by line."""
+    return ["".join(cell.rsplit("|", 2)[0] for cell in row) for row in replay(chunks)]
+
+
+def test_low_bandwidth_sends_only_ascii_in_the_same_cells() -> None:
+    console = Console(width=WIDTH, height=HEIGHT, color_system="truecolor")
+    diff = ScreenDiff(ascii_only=True)
+    chunks = [diff.diff(frame(lines), console, (WIDTH, HEIGHT)) for lines in FRAMES]
+    assert all(chunk.isascii() for chunk in chunks)
+    text = drawn(chunks)
+    # The storm glyph is two cells wide: its stand-in fills both, so the clock stays put.
+    assert text[0] == " feedwatch !  1 storm  11:24:54"[:WIDTH]
+    assert text[1].startswith(" ticker 12s  ####")
+    first = drawn(chunks[:1])
+    assert first[0].startswith(" feedwatch * 7 live")
+    assert first[1].startswith(" ticker 0.1s |...")

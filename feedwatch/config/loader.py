@@ -347,7 +347,7 @@ class _ConfigReader:
         table = self.shape.convert(raw, schema.UiTable, ("ui",))
         if table is None:
             return UiConfig()
-        ui = UiConfig(mouse=table.mouse)
+        ui = UiConfig(mouse=table.mouse, low_bandwidth=table.low_bandwidth)
         if table.refresh_hz is None:
             return ui
         if not MIN_REFRESH_HZ <= table.refresh_hz <= MAX_REFRESH_HZ:

@@ -242,6 +242,8 @@ class UiConfig:
     refresh_hz: float = 4.0
     # False: no mouse tracking, so the terminal's own text selection works as usual.
     mouse: bool = True
+    # For mosh or ssh over a poor link: 1 Hz, still sparklines, ASCII glyphs.
+    low_bandwidth: bool = False
 
 
 TRANSPORTS = ("websocket", "sse", "http-poll", "file", "push", "in-process", "sql")

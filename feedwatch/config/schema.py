@@ -158,6 +158,7 @@ class AlertTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class UiTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     refresh_hz: float | None = None
     mouse: bool = True
+    low_bandwidth: bool = False
 
 
 class HistoryTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -8,7 +8,9 @@ screen's repaint rate.
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,6 +25,7 @@ from textual.widgets import Footer, Input
 from feedwatch.alerts.alert import Alert
 from feedwatch.config.durations import format_duration
 from feedwatch.engine.events import Event
+from feedwatch.engine.snapshot import FeedSnapshot
 from feedwatch.engine.view import EngineView
 from feedwatch.history.status import HistoryStatus
 from feedwatch.runtime import Runtime, StartFailed
@@ -49,6 +52,8 @@ THRESHOLD_STEP = 1.25
 DEFAULT_REFRESH_HZ = 4.0
 # How often uptime is computed again from the history: figures that move slowly.
 UPTIME_EVERY = 5.0
+# Low-bandwidth mode redraws the gap sparklines this seldom, not on every tick.
+STILL_SPARKLINES_EVERY = 60.0
 
 logger = logging.getLogger(__name__)  # not `log`: that is the event log's name here
 
@@ -98,10 +103,12 @@ class FeedwatchApp(App[int]):
         refresh_hz: float = DEFAULT_REFRESH_HZ,
         notice: str | None = None,
         history: EventHistory | None = None,
+        low_bandwidth: bool = False,
     ) -> None:
         """``view`` is all the dashboard reads and commands; ``runtime`` (when this app runs
         the process, not in tests that drive a scripted engine) starts on mount and stops
-        on unmount, and a start that fails ends the app with exit status 2."""
+        on unmount, and a start that fails ends the app with exit status 2.
+        ``low_bandwidth``: ASCII glyphs only, and sparklines that stand still."""
         super().__init__()
         self.view = view
         self.runtime = runtime
@@ -128,7 +135,11 @@ class FeedwatchApp(App[int]):
             runtime.bell = self.ring  # a bell alert beeps and shows a notification here
         self.changed_thresholds: dict[str, float] = {}
         self.ticks = 0
-        self.screen_diff = ScreenDiff()  # what the terminal shows: repaints send changes only
+        # What the terminal shows: repaints send changes only.
+        self.screen_diff = ScreenDiff(ascii_only=low_bandwidth)
+        self.low_bandwidth = low_bandwidth
+        self._still_gaps: dict[str, tuple[float, ...]] = {}
+        self._gaps_taken = -math.inf
         # Themes are settled before the first frame, so nothing is drawn twice.
         loaded, self._theme_problems = themes.load_themes()
         for theme in loaded:
@@ -217,6 +228,8 @@ class FeedwatchApp(App[int]):
         if not self.table.is_attached:
             return  # shutting down
         feeds = self.view.snapshot()
+        if self.low_bandwidth:
+            feeds = self._still_sparklines(feeds)
         self.table.show(feeds)
         status = history_status(self.history)
         self.header.show(feeds, self.view.clock.time(), status)
@@ -229,6 +242,16 @@ class FeedwatchApp(App[int]):
         if log.follow is not None:
             log.set_follow(self.table.selected_feed)
         self.ticks += 1
+
+    def _still_sparklines(self, feeds: list[FeedSnapshot]) -> list[FeedSnapshot]:
+        """The gaps as sampled at most every STILL_SPARKLINES_EVERY seconds: a sparkline
+        that moves on every tick is most of what a low-bandwidth link would carry."""
+        now = self.view.clock.monotonic()
+        if now - self._gaps_taken >= STILL_SPARKLINES_EVERY:
+            self._gaps_taken = now
+            self._still_gaps = {f.name: f.recent_gaps for f in feeds}
+        still = self._still_gaps
+        return [replace(f, recent_gaps=still.get(f.name, f.recent_gaps)) for f in feeds]
 
     def _history_writes(self, status: HistoryStatus | None) -> None:
         """A notification when the history file stops taking writes, and when it takes

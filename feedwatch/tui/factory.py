@@ -25,6 +25,7 @@ def build_app(
     refresh_hz: float = DEFAULT_REFRESH_HZ,
     notice: str | None = None,
     history: EventHistory | None = None,
+    low_bandwidth: bool = False,
 ) -> FeedwatchApp:
     """The app over a runtime (built here from ``config`` unless given), which the app
     starts and stops. Tests pass an engine on a fake clock and start_engine=False: the app
@@ -49,4 +50,5 @@ def build_app(
         refresh_hz=refresh_hz,
         notice=notice,
         history=history,
+        low_bandwidth=low_bandwidth,
     )

@@ -20,6 +20,8 @@ from rich.style import Style
 from textual._compositor import CompositorUpdate
 from textual.strip import Strip
 
+from feedwatch.tui.ascii_glyphs import ascii_glyph
+
 # A cell: its text ("" for the right half of a wide character) and its SGR codes.
 Cell = tuple[str, str]
 UNKNOWN: Cell = ("\x00", "?")  # never equal to a drawn cell: a fresh screen is all unknown
@@ -42,7 +44,9 @@ class DiffUpdate(CompositorUpdate):
 class ScreenDiff:
     """The screen as last written; ``diff`` turns an update into the changes alone."""
 
-    def __init__(self) -> None:
+    def __init__(self, ascii_only: bool = False) -> None:
+        # Low-bandwidth mode: every glyph reaches the terminal as ASCII (ascii_glyphs.py).
+        self.ascii_only = ascii_only
         self._rows: list[list[Cell]] = []
         self._size = (0, 0)
         self._codes: dict[Style, str] = {}
@@ -111,10 +115,14 @@ class ScreenDiff:
             for char in text:
                 size = get_character_cell_size(char)
                 if size == 0:  # a combining mark joins the cell before it
-                    if x - 1 in line:
+                    if x - 1 in line and not self.ascii_only:
                         line[x - 1] = (line[x - 1][0] + char, line[x - 1][1])
                     continue
-                if 0 <= x < width:
+                if self.ascii_only:
+                    for offset, plain in enumerate(ascii_glyph(char, size)):
+                        if 0 <= x + offset < width:
+                            line[x + offset] = (plain, codes)
+                elif 0 <= x < width:
                     line[x] = (char, codes)
                     if size == 2 and x + 1 < width:
                         line[x + 1] = ("", codes)
