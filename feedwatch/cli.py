@@ -402,6 +402,14 @@ def _run(
     return app.return_code or EXIT_OK
 
 
+def _stderr_redirected() -> bool:
+    """Textual draws on stderr: a terminal on stdout with stderr sent elsewhere is blank."""
+    try:
+        return sys.stdout.isatty() and not sys.stderr.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run; returns the process exit status."""
     parser = _parser()
@@ -422,6 +430,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("history", "incidents", "uptime"):
         return _cmd_history(parser, args)
     ui = _ui_changes(parser, args)
+    if not args.headless and _stderr_redirected():
+        message = (
+            "feedwatch: the dashboard draws on stderr, and stderr is not a terminal here "
+            "(redirected, as with 2>file), so the screen would stay blank. Run it without "
+            "redirecting stderr, or use --headless for JSON lines on stdout and logs on stderr "
+            "(feedwatch --headless 2>feedwatch.log)."
+        )
+        print(message, file=sys.stdout)  # the terminal the user is looking at
+        print(message, file=sys.stderr)  # and the file they will look in
+        return EXIT_USAGE
     try:
         if args.command == "demo":
             return _run_demo(args.headless, ui=ui)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pty
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +29,29 @@ def test_a_refresh_rate_out_of_range_is_a_usage_error(value: str) -> None:
         "feedwatch: error: --refresh: expected refreshes a second, a number above 0 and "
         f"at most 30, found '{value}'"
     )
+
+
+def run_on_a_terminal(args: list[str], stderr: Path) -> tuple[int, str]:
+    """feedwatch with stdout on a pseudo-terminal and stderr in ``stderr``: status, screen."""
+    controller, terminal = pty.openpty()
+    with stderr.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "feedwatch", *args],
+            stdin=terminal, stdout=terminal, stderr=err, cwd=ROOT,
+        )  # fmt: skip
+    os.close(terminal)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once the child closed the terminal
+        while chunk := os.read(controller, 4096):
+            shown += chunk
+    os.close(controller)
+    return proc.wait(timeout=30), shown.decode(errors="replace")
+
+
+def test_a_dashboard_with_stderr_redirected_exits_2_and_says_why(tmp_path: Path) -> None:
+    log = tmp_path / "fw.log"
+    status, shown = run_on_a_terminal(["demo"], log)
+    assert status == 2
+    for said in (shown, log.read_text()):
+        assert "the dashboard draws on stderr, and stderr is not a terminal here" in said
+        assert "use --headless" in said
