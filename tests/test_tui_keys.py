@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
+from textual.widgets._footer import FooterKey
 
 from feedwatch.config.loader import load_config
 from feedwatch.config.model import Config
@@ -299,3 +300,55 @@ async def test_the_palette_offers_per_feed_commands() -> None:
         await pilot.pause()
         assert not isinstance(app.screen, CommandPalette)
         assert state_shown(app, "coinbase-eth") == "‖ paused"
+
+
+async def test_ctrl_c_quits_at_once() -> None:
+    app = scripted_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code in (0, None)
+
+
+async def test_q_and_escape_leave_a_detail_view_and_q_then_quits() -> None:
+    app = scripted_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for back in ("q", "escape"):
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DetailScreen)
+            await pilot.press(back)
+            await pilot.pause()
+            assert not isinstance(app.screen, DetailScreen)
+            assert app.is_running
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+@pytest.mark.parametrize(("first", "last"), [("g", "G"), ("home", "end")])
+async def test_g_and_shift_g_home_and_end_go_to_the_first_and_last_row(
+    first: str, last: str
+) -> None:
+    app = scripted_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", last)
+        assert app.table.cursor_row == app.table.row_count - 1
+        await pilot.press(first)
+        assert app.table.cursor_row == 0
+
+
+async def test_help_and_quit_are_in_the_footer_at_80x24() -> None:
+    app = scripted_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        keys = {key.key: key for key in app.screen.query(FooterKey)}
+        palette = keys.pop("ctrl+p")
+        shown = [key for key, widget in keys.items() if widget.region.right <= palette.region.x]
+        assert shown[:2] == ["question_mark", "q"]
+        await pilot.press("question_mark")
+        await pilot.pause()
+        dialog = app.screen.query_one("#help-dialog")
+        assert dialog.max_scroll_y > 0  # cut at 80x24: it scrolls, and says so
+        assert "scroll" in str(dialog.border_subtitle)

@@ -70,18 +70,28 @@ class FeedwatchApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "feedwatch"
     COMMANDS: ClassVar = App.COMMANDS | {FeedwatchCommands}
+    # Footer order: at 80 columns it shows "? Help", "q Quit" and the first four after them.
     BINDINGS: ClassVar[list[BindingType]] = [
+        _b("question_mark", "help", "Help", "Show every key", key_display="?"),
+        _b("q", "quit", "Quit", "Leave feedwatch"),
+        # At once: no "press Ctrl+Q to quit" prompt (Textual's default for Ctrl+C).
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_now",
+                tooltip="Leave feedwatch at once"),
         _b("r", "reconnect", "Reconnect", "Force-reconnect the selected feed"),
         _b("R", "reconnect_all", "Reconnect all", "Force-reconnect every feed", show=False),
         _b("plus,equals_sign", "threshold_up", "Threshold +", "Raise the selected feed's "
            "stale_after by one step (x1.25)", key_display="+"),
         _b("minus", "threshold_down", "Threshold -", "Lower the selected feed's stale_after "
            "by one step (/1.25)", key_display="-"),
+        _b("p", "toggle_pause", "Pause", "Pause or resume the selected feed"),
         _b("t", "set_threshold", "Set threshold", "Type an exact stale_after, like 90s"),
         _b("ctrl+s", "save_thresholds", "Save", "Write changed thresholds to the config "
            "file, keeping its comments", show=False),
-        _b("p", "toggle_pause", "Pause", "Pause or resume the selected feed"),
         _b("enter", "details", "Details", "Charts, gap statistics and connection facts"),
+        _b("g,home", "first_row", "First feed", "Select the first row of the feed table",
+           show=False),
+        _b("G,end", "last_row", "Last feed", "Select the last row of the feed table",
+           show=False),
         _b("slash", "filter", "Filter", "Filter feeds by name", key_display="/"),
         _b("s", "cycle_sort", "Sort", "Cycle the sort: config order, state, age", show=False),
         _b("l", "toggle_log", "Log", "Show or hide the event log"),
@@ -89,8 +99,6 @@ class FeedwatchApp(App[int]):
            show=False),
         _b("T", "change_theme", "Theme", "Choose a theme (remembered between runs)",
            show=False),
-        _b("question_mark", "help", "Help", "Show every key", key_display="?"),
-        _b("q", "quit", "Quit", "Leave feedwatch"),
     ]  # fmt: skip
 
     def __init__(
@@ -428,6 +436,12 @@ class FeedwatchApp(App[int]):
         self.notify(f"Sorted by {self.table.sort_mode}")
         self.tick()
 
+    def action_first_row(self) -> None:
+        self.table.select_row(0)
+
+    def action_last_row(self) -> None:
+        self.table.select_row(self.table.row_count - 1)
+
     def action_toggle_log(self) -> None:
         self.event_log.toggle_class("-hidden")
 
@@ -471,8 +485,13 @@ class FeedwatchApp(App[int]):
             Binding("down,j", "cursor_down", "Select next", tooltip="Move down the feed list"),
         ]
         own = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        # Help and Quit lead the footer, to be seen at 80 columns; here they close the list.
+        leaving = [b for b in own if b.action in ("help", "quit")]
+        own = [b for b in own if b not in leaving] + leaving
         extra = [
-            Binding("escape", "back", "Back", tooltip="Leave a detail view or close the filter"),
+            Binding(
+                "escape", "back", "Back", tooltip="Leave a detail view (q too) or close the filter"
+            ),
             Binding("ctrl+p", "command_palette", "Commands", tooltip="Search every action"),
         ]
         return table_keys + own + extra

@@ -56,7 +56,7 @@ class DetailScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "escape",
+            "escape,q",
             "back",
             "Back",
             id="detail.back",

@@ -29,7 +29,8 @@ def key_label(binding: Binding) -> str:
     keys = [k.strip() for k in binding.key.split(",")]
     names = {"plus": "+", "minus": "-", "equals_sign": "=", "question_mark": "?",
              "slash": "/", "enter": "Enter", "escape": "Esc", "ctrl+s": "Ctrl+S",
-             "up": "↑", "down": "↓"}  # fmt: skip
+             "up": "↑", "down": "↓", "ctrl+c": "Ctrl+C", "home": "Home",
+             "end": "End"}  # fmt: skip
     return " ".join(names.get(k, k) for k in keys)
 
 
@@ -57,7 +58,9 @@ class HelpScreen(ModalScreen[None]):
         states.add_column()
         for state, meaning in STATES.items():
             states.add_row(f"{STATE_SYMBOL[state]} {state}", meaning)
-        with VerticalScroll(id="help-dialog"):
+        with VerticalScroll(id="help-dialog") as dialog:
+            # Cut short at 80x24: the frame itself says there is more below.
+            dialog.border_subtitle = "↑ ↓ PgUp PgDn scroll · Esc closes"
             yield Static("[b]Keys[/b]", classes="help-title")
             yield Static(keys)
             yield Static("[b]States[/b]", classes="help-title")
