@@ -17,6 +17,7 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
+from feedwatch.config.durations import format_duration
 from feedwatch.config.loader import load_config
 from feedwatch.config.model import Config
 from feedwatch.demo.behaviours import Ticker
@@ -352,3 +353,16 @@ async def test_help_and_quit_are_in_the_footer_at_80x24() -> None:
         dialog = app.screen.query_one("#help-dialog")
         assert dialog.max_scroll_y > 0  # cut at 80x24: it scrolls, and says so
         assert "scroll" in str(dialog.border_subtitle)
+
+
+async def test_many_threshold_steps_show_one_notification_with_the_latest_value() -> None:
+    app = scripted_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*["plus"] * 25)
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        shown = app.view.feed_snapshot("binance-btcusdt").stale_after
+        assert notes == [f"binance-btcusdt: stale_after {format_duration(shown)} (Ctrl+S saves it)"]
+        await pilot.press("down", "minus")  # another feed: a notification of its own
+        await pilot.pause()
+        assert len(list(app._notifications)) == 2

@@ -19,6 +19,7 @@ from textual import on, work
 from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
@@ -142,6 +143,8 @@ class FeedwatchApp(App[int]):
         if runtime is not None:
             runtime.bell = self.ring  # a bell alert beeps and shows a notification here
         self.changed_thresholds: dict[str, float] = {}
+        # The notification each feed shows now: a new one replaces it, never piles up.
+        self._feed_notes: dict[str, Notification] = {}
         self.ticks = 0
         # What the terminal shows: repaints send changes only.
         self.screen_diff = ScreenDiff(ascii_only=low_bandwidth)
@@ -362,8 +365,20 @@ class FeedwatchApp(App[int]):
         """Change a threshold live; the engine re-arms the deadline at once."""
         self.view.set_stale_after(name, seconds)
         self.changed_thresholds[name] = seconds
-        self.notify(f"{name}: stale_after {format_duration(seconds)} (Ctrl+S saves it)")
+        self.notify_feed(name, f"{name}: stale_after {format_duration(seconds)} (Ctrl+S saves it)")
         self.tick()
+
+    def notify_feed(
+        self, name: str, message: str, *, severity: SeverityLevel = "information"
+    ) -> None:
+        """A feed's notification, in place of the one it showed before: 25 presses of + are
+        one toast with the latest value, not a column of them over the table."""
+        previous = self._feed_notes.pop(name, None)
+        if previous is not None and previous in self._notifications:
+            self._unnotify(previous, refresh=False)  # Textual's notify keeps no handle
+        note = Notification(message, severity=severity, timeout=self.NOTIFICATION_TIMEOUT)
+        self._feed_notes[name] = note
+        self.post_message(Notify(note))
 
     def ask_threshold(self, name: str) -> None:
         current = self.view.feed_snapshot(name).stale_after
