@@ -17,7 +17,6 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
-from feedwatch.config.durations import format_duration
 from feedwatch.config.loader import load_config
 from feedwatch.config.model import Config
 from feedwatch.demo.behaviours import Ticker
@@ -131,16 +130,16 @@ async def test_plus_and_minus_step_the_threshold_live() -> None:
     assert isinstance(clock, FakeClock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("plus")
-        assert app.view.feed_snapshot("binance-btcusdt").stale_after == 6.25
+        assert app.view.feed_snapshot("binance-btcusdt").stale_after == 10.0
         await pilot.press("minus", "minus")
-        assert app.view.feed_snapshot("binance-btcusdt").stale_after == pytest.approx(4.0)
+        assert app.view.feed_snapshot("binance-btcusdt").stale_after == 3.0
         changes = [e for e in app.view.recent_events() if e.kind is EventKind.THRESHOLD_CHANGED]
-        assert [e.fields["new_seconds"] for e in changes] == [6.25, 5.0, 4.0]
-        assert app.changed_thresholds == {"binance-btcusdt": 4.0}
-        # Live: the deadline moved with the threshold, so 4 s of silence is stale now.
+        assert [e.fields["new_seconds"] for e in changes] == [10.0, 5.0, 3.0]
+        assert app.changed_thresholds == {"binance-btcusdt": 3.0}
+        # Live: the deadline moved with the threshold, so 3 s of silence is stale now.
         age = app.view.feed_snapshot("binance-btcusdt").last_data_age
         assert age is not None
-        clock.advance(4.0 - age - 0.01)
+        clock.advance(3.0 - age - 0.01)
         app.tick()
         assert state_shown(app, "binance-btcusdt") == "● live"
         clock.advance(0.02)
@@ -195,9 +194,9 @@ async def test_ctrl_s_writes_changed_thresholds_keeping_comments(tmp_path: Path)
         await pilot.press("plus", "ctrl+s")
         await wait_until(lambda: not app.changed_thresholds, message="the thresholds saved")
     text = path.read_text()
-    assert 'stale_after = "2.5s"  # tuned by hand' in text
+    assert 'stale_after = "3s"  # tuned by hand' in text  # the next round value, as written
     assert text.startswith("# my feeds\n")
-    assert load_config(path).feeds[0].stale_after == 2.5
+    assert load_config(path).feeds[0].stale_after == 3.0
 
 
 async def test_enter_opens_details_and_escape_goes_back() -> None:
@@ -361,8 +360,54 @@ async def test_many_threshold_steps_show_one_notification_with_the_latest_value(
         await pilot.press(*["plus"] * 25)
         await pilot.pause()
         notes = [n.message for n in app._notifications]
-        shown = app.view.feed_snapshot("binance-btcusdt").stale_after
-        assert notes == [f"binance-btcusdt: stale_after {format_duration(shown)} (Ctrl+S saves it)"]
+        # Up to the auto_max of 1h, then refusals: one notification, the last word.
+        assert notes == ["binance-btcusdt: stale_after stays 1h: 2h is above auto_max (1h) "
+                         "(t types any value)"]  # fmt: skip
         await pilot.press("down", "minus")  # another feed: a notification of its own
         await pilot.pause()
         assert len(list(app._notifications)) == 2
+
+
+def select(app: FeedwatchApp, feed: str) -> None:
+    app.table.select_row(app.table.row_keys.index(feed))
+
+
+async def test_plus_and_minus_refuse_values_below_the_typical_gap_or_above_auto_max() -> None:
+    app = scripted_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        select(app, "greenhouse-iot")  # a message every 5 s; stale_after 10m
+        await pilot.press(*["minus"] * 12)
+        await pilot.pause()
+        assert app.view.feed_snapshot("greenhouse-iot").stale_after == 5.0
+        (note,) = [n for n in app._notifications]
+        assert note.message.startswith("greenhouse-iot: stale_after stays 5s: 3s is below the "
+                                       "feed's typical gap (p50 5s)")  # fmt: skip
+        assert note.severity == "warning"
+        select(app, "bybit-linear")  # 5m, under the default auto_max of 1h
+        await pilot.press(*["plus"] * 6)
+        await pilot.pause()
+        assert app.view.feed_snapshot("bybit-linear").stale_after == 3600.0
+        notes = {n.message.split(":")[0]: n.message for n in app._notifications}
+        assert "2h is above auto_max (1h)" in notes["bybit-linear"]
+
+
+async def test_t_warns_outside_the_bounds_and_applies_on_a_second_enter() -> None:
+    app = scripted_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        select(app, "greenhouse-iot")
+        await pilot.press("t")
+        await pilot.pause()
+        box = app.screen.query_one(Input)
+        box.value = ""
+        await pilot.press(*"1s", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ThresholdDialog)  # asked, not applied
+        hint = str(app.screen.query_one("#threshold-hint").render())
+        assert "1s is below the feed's typical gap (p50 5s)" in hint
+        assert "Enter again to apply it anyway" in hint
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ThresholdDialog)
+        assert app.view.feed_snapshot("greenhouse-iot").stale_after == 1.0

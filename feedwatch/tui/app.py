@@ -45,11 +45,11 @@ from feedwatch.tui.screen_diff import DiffUpdate, ScreenDiff
 from feedwatch.tui.screens.detail import DetailScreen
 from feedwatch.tui.screens.help import HelpScreen
 from feedwatch.tui.screens.threshold import ThresholdDialog
+from feedwatch.tui.threshold_steps import ThresholdBounds, next_step
 from feedwatch.tui.widgets.event_log import EventLog
 from feedwatch.tui.widgets.feed_table import FeedTable
 from feedwatch.tui.widgets.status_header import StatusHeader
 
-THRESHOLD_STEP = 1.25
 DEFAULT_REFRESH_HZ = 4.0
 # How often uptime is computed again from the history: figures that move slowly.
 UPTIME_EVERY = 5.0
@@ -80,10 +80,10 @@ class FeedwatchApp(App[int]):
                 tooltip="Leave feedwatch at once"),
         _b("r", "reconnect", "Reconnect", "Force-reconnect the selected feed"),
         _b("R", "reconnect_all", "Reconnect all", "Force-reconnect every feed", show=False),
-        _b("plus,equals_sign", "threshold_up", "Threshold +", "Raise the selected feed's "
-           "stale_after by one step (x1.25)", key_display="+"),
-        _b("minus", "threshold_down", "Threshold -", "Lower the selected feed's stale_after "
-           "by one step (/1.25)", key_display="-"),
+        _b("plus,equals_sign", "threshold_up", "Threshold +",
+           "Raise stale_after to the next round value (3s, 5s, 10s)", key_display="+"),
+        _b("minus", "threshold_down", "Threshold -",
+           "Lower stale_after to the round value below, not under p50", key_display="-"),
         _b("p", "toggle_pause", "Pause", "Pause or resume the selected feed"),
         _b("t", "set_threshold", "Set threshold", "Type an exact stale_after, like 90s"),
         _b("ctrl+s", "save_thresholds", "Save", "Write changed thresholds to the config "
@@ -380,6 +380,12 @@ class FeedwatchApp(App[int]):
         self._feed_notes[name] = note
         self.post_message(Notify(note))
 
+    def threshold_bounds(self, name: str) -> ThresholdBounds:
+        """The feed's typical gap and its auto_max: what + - and t hold a threshold to."""
+        p50 = self.view.feed_snapshot(name).gaps.p50
+        auto_max = next(f.auto_max for f in self.view.config.feeds if f.name == name)
+        return ThresholdBounds(p50, auto_max)
+
     def ask_threshold(self, name: str) -> None:
         current = self.view.feed_snapshot(name).stale_after
 
@@ -387,7 +393,7 @@ class FeedwatchApp(App[int]):
             if seconds is not None:
                 self.set_threshold(name, seconds)
 
-        self.push_screen(ThresholdDialog(name, current), chosen)
+        self.push_screen(ThresholdDialog(name, current, self.threshold_bounds(name)), chosen)
 
     def action_reconnect(self) -> None:
         if (name := self._selected()) is not None:
@@ -397,16 +403,33 @@ class FeedwatchApp(App[int]):
         self.view.reconnect_all()
         self.notify(f"Reconnecting all {len(self.view.feed_names())} feeds")
 
-    def _step_threshold(self, factor: float) -> None:
-        if (name := self._selected()) is not None:
-            current = self.view.feed_snapshot(name).stale_after
-            self.set_threshold(name, round(current * factor, 3))
+    def _step_threshold(self, up: bool) -> None:
+        if (name := self._selected()) is None:
+            return
+        current = self.view.feed_snapshot(name).stale_after
+        now = format_duration(round(current, 3))
+        step = next_step(current, up)
+        if step is None:
+            end = "largest" if up else "smallest"
+            self.notify_feed(name, f"{name}: stale_after stays {now}: the {end} step",
+                             severity="warning")  # fmt: skip
+            return
+        problem = self.threshold_bounds(name).problem(step)
+        if problem is not None:
+            self.notify_feed(
+                name,
+                f"{name}: stale_after stays {now}: {format_duration(step)} is {problem} "
+                "(t types any value)",
+                severity="warning",
+            )
+            return
+        self.set_threshold(name, step)
 
     def action_threshold_up(self) -> None:
-        self._step_threshold(THRESHOLD_STEP)
+        self._step_threshold(up=True)
 
     def action_threshold_down(self) -> None:
-        self._step_threshold(1 / THRESHOLD_STEP)
+        self._step_threshold(up=False)
 
     def action_set_threshold(self) -> None:
         if (name := self._selected()) is not None:

@@ -11,6 +11,9 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label
 
 from feedwatch.config.durations import format_duration, parse_duration
+from feedwatch.tui.threshold_steps import ThresholdBounds
+
+HINT = "Enter to apply, Escape to cancel"
 
 
 class DurationValidator(Validator):
@@ -34,10 +37,12 @@ class ThresholdDialog(ModalScreen[float | None]):
                 tooltip="Close without changing the threshold"),
     ]  # fmt: skip
 
-    def __init__(self, feed: str, current: float) -> None:
+    def __init__(self, feed: str, current: float, bounds: ThresholdBounds | None = None) -> None:
         super().__init__()
         self.feed = feed
         self.current = current
+        self.bounds = bounds
+        self._warned: float | None = None  # the out-of-bounds value Enter must confirm
 
     def compose(self) -> ComposeResult:
         with Vertical(id="threshold-dialog"):
@@ -49,7 +54,7 @@ class ThresholdDialog(ModalScreen[float | None]):
                 validate_on=["changed", "submitted"],
                 id="threshold-input",
             )
-            yield Label("Enter to apply, Escape to cancel", id="threshold-hint")
+            yield Label(HINT, id="threshold-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).select_all()
@@ -62,14 +67,27 @@ class ThresholdDialog(ModalScreen[float | None]):
             hint.update(result.failure_descriptions[0])
             hint.add_class("-invalid")
         else:
-            hint.update("Enter to apply, Escape to cancel")
+            hint.update(HINT)
             hint.remove_class("-invalid")
+            hint.remove_class("-warning")
+        self._warned = None
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
         if event.validation_result is not None and not event.validation_result.is_valid:
             return
-        self.dismiss(parse_duration(event.value.strip()))
+        seconds = parse_duration(event.value.strip())
+        problem = None if self.bounds is None else self.bounds.problem(seconds)
+        if problem is not None and self._warned != seconds:
+            self._warned = seconds  # asked once: Enter again applies it
+            hint = self.query_one("#threshold-hint", Label)
+            hint.update(
+                f"{format_duration(seconds)} is {problem}. Enter again to apply it anyway, "
+                "Escape to cancel"
+            )
+            hint.add_class("-warning")
+            return
+        self.dismiss(seconds)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
