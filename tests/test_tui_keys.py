@@ -411,3 +411,30 @@ async def test_t_warns_outside_the_bounds_and_applies_on_a_second_enter() -> Non
         await pilot.pause()
         assert not isinstance(app.screen, ThresholdDialog)
         assert app.view.feed_snapshot("greenhouse-iot").stale_after == 1.0
+
+
+async def test_a_screenshot_is_saved_in_the_current_directory_and_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a fresh box: no ~/Downloads
+    app = scripted_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.deliver_screenshot()
+        await wait_until(lambda: any(n.title == "Screenshot" for n in app._notifications))
+        (saved,) = tmp_path.glob("*.svg")
+        (note,) = [n for n in app._notifications if n.title == "Screenshot"]
+        assert note.message == f"Saved to {saved}"
+        assert "<svg" in saved.read_text()
+        await pilot.pause()
+
+
+async def test_a_screenshot_that_cannot_be_saved_says_where_and_why(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    app = scripted_app()
+    async with app.run_test(size=SIZE):
+        app.deliver_screenshot("shot.svg", str(blocker))
+        await wait_until(lambda: any(n.title == "Screenshot" for n in app._notifications))
+        (note,) = [n for n in app._notifications if n.title == "Screenshot"]
+        assert note.message == f"Not saved to {blocker / 'shot.svg'}: Not a directory"
+        assert note.severity == "error"

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.console import RenderableType
-from textual import on, work
+from textual import events, on, work
 from textual._compositor import CompositorUpdate
+from textual._files import generate_datetime_filename
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.notifications import Notification, Notify, SeverityLevel
@@ -143,6 +144,7 @@ class FeedwatchApp(App[int]):
         if runtime is not None:
             runtime.bell = self.ring  # a bell alert beeps and shows a notification here
         self.changed_thresholds: dict[str, float] = {}
+        self._screenshot_target: Path | None = None
         # The notification each feed shows now: a new one replaces it, never piles up.
         self._feed_notes: dict[str, Notification] = {}
         self.ticks = 0
@@ -513,6 +515,33 @@ class FeedwatchApp(App[int]):
         if result.not_found:
             message += f"; not in the file: {', '.join(result.not_found)}"
         self.notify(message)
+
+    # -- screenshots (the command palette's "Screenshot") -----------------------
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save into the current directory, not ~/Downloads (absent on a fresh server)."""
+        directory = Path(path) if path else Path.cwd()
+        name = filename or generate_datetime_filename(self.title, ".svg", time_format)
+        self._screenshot_target = (directory / name).absolute()
+        return super().deliver_screenshot(name, str(directory), time_format)
+
+    @on(events.DeliveryComplete)
+    def _screenshot_saved(self, event: events.DeliveryComplete) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()  # Textual's own toast is markup and says less
+            where = event.path.absolute() if event.path else self._screenshot_target
+            self.notify(f"Saved to {where}", title="Screenshot", markup=False)
+
+    @on(events.DeliveryFailed)
+    def _screenshot_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()  # Textual's own says "Failed to save screenshot", no reason
+            exc = event.exception
+            reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+            self.notify(f"Not saved to {self._screenshot_target}: {reason}", title="Screenshot",
+                        severity="error", timeout=15, markup=False)  # fmt: skip
 
     # -- the same truth for help and palette ---------------------------------
 
