@@ -180,6 +180,19 @@ def test_high_contrast_theme_is_opaque_white_on_black() -> None:
     assert theme.variables["text"] == theme.variables["text-muted"] == "#ffffff"
 
 
+def test_the_readme_describes_high_contrast_in_the_colours_it_uses() -> None:
+    theme = load_theme_file(bundled_themes_dir() / "high-contrast.toml")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    said = " ".join(readme[readme.index("`high-contrast` (") :].split("`kanagawa`")[0].split())
+    assert "black and white" not in said  # it is not: its states are coloured
+    named = {"success": ("green live", "#00ff00"), "warning": ("yellow warning", "#ffff00"),
+             "error": ("red stale", "#ff5f5f"), "accent": ("magenta connecting", "#ff66ff"),
+             "primary": ("cyan keys", "#00ffff")}  # fmt: skip
+    for key, (words, colour) in named.items():
+        assert getattr(theme, key) == colour
+        assert words in said
+
+
 def test_ansi_theme_uses_only_the_terminals_own_palette() -> None:
     theme = load_theme_file(bundled_themes_dir() / "ansi.toml")
     assert theme.ansi is True, "without ansi = true Textual converts ANSI names to RGB"
