@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TextIO, cast
 
 from feedwatch import __version__
 from feedwatch.config.loader import MAX_REFRESH_HZ, ConfigError, load_config
-from feedwatch.config.model import Config, HistoryConfig
+from feedwatch.config.model import Config, HistoryConfig, UiConfig
 from feedwatch.config.paths import default_config_path, state_dir
 from feedwatch.engine.redact import (
     RedactingFormatter,
@@ -349,6 +349,14 @@ def _ui_changes(parser: _Parser, args: argparse.Namespace) -> dict[str, Any]:
     return changes
 
 
+def dashboard_refresh_hz(ui: UiConfig, from_command_line: bool) -> float:
+    """The rate the dashboard samples at: --refresh as given; low-bandwidth mode holds the
+    config's rate to at most 1 Hz."""
+    if ui.low_bandwidth and not from_command_line:
+        return min(ui.refresh_hz, LOW_BANDWIDTH_HZ)
+    return ui.refresh_hz
+
+
 def _run_demo(headless: bool, notice: str | None = None, ui: dict[str, Any] | None = None) -> int:
     from feedwatch.demo.background import BackgroundSimulator
     from feedwatch.demo.feeds import demo_config
@@ -366,9 +374,7 @@ def _run(
 
     ui = ui or {}
     config = replace(config, ui=replace(config.ui, **ui))
-    refresh_hz = config.ui.refresh_hz
-    if config.ui.low_bandwidth and "refresh_hz" not in ui:
-        refresh_hz = min(refresh_hz, LOW_BANDWIDTH_HZ)
+    refresh_hz = dashboard_refresh_hz(config.ui, "refresh_hz" in ui)
     secrets = config_secrets(config)
     install_crash_redaction(secrets)  # logs and any traceback mask them from here on
     runtime = Runtime(config)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from feedwatch.cli import dashboard_refresh_hz
+from feedwatch.config.model import UiConfig
 from tests.history_fixtures import ROOT
 
 
@@ -55,3 +57,12 @@ def test_a_dashboard_with_stderr_redirected_exits_2_and_says_why(tmp_path: Path)
     for said in (shown, log.read_text()):
         assert "the dashboard draws on stderr, and stderr is not a terminal here" in said
         assert "use --headless" in said
+
+
+def test_low_bandwidth_refreshes_once_a_second_unless_refresh_says_otherwise() -> None:
+    assert dashboard_refresh_hz(UiConfig(), from_command_line=False) == 4.0
+    assert dashboard_refresh_hz(UiConfig(low_bandwidth=True), from_command_line=False) == 1.0
+    slow = UiConfig(refresh_hz=0.5, low_bandwidth=True)
+    assert dashboard_refresh_hz(slow, from_command_line=False) == 0.5  # already slower
+    given = UiConfig(refresh_hz=2.0, low_bandwidth=True)  # --refresh 2 --low-bandwidth
+    assert dashboard_refresh_hz(given, from_command_line=True) == 2.0
