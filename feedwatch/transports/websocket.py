@@ -7,6 +7,7 @@ person can act on (HTTP status, DNS, TLS, timeout, refused).
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,6 +66,35 @@ class WebSocketConnection:
         return classify, sink.on_data
 
 
+class FeedConnection(ClientConnection):
+    """websockets' client connection, which also ends a closing handshake on time.
+
+    When feedwatch fails the connection itself (an illegal frame: 1002; a message or a
+    decompressed message over max_size: 1009) or answers the server's close, websockets
+    sends its close frame and sets a close deadline, but only a later send or ping enforces
+    it. A server that keeps TCP open and never answers would hold the read until the next
+    protocol ping (20 s), and the feed would be reported "stale: no data" instead of for
+    what happened. Here the deadline aborts the transport itself, so the read ends with the
+    real close code within close_timeout.
+    """
+
+    _deadline_timer: asyncio.TimerHandle | None = None
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.close_deadline is not None and self._deadline_timer is None:
+            self._deadline_timer = self.loop.call_at(self.close_deadline, self._close_overdue)
+
+    def _close_overdue(self) -> None:
+        if not self.connection_lost_waiter.done():
+            self.transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+        super().connection_lost(exc)
+
+
 def closed(exc: ConnectionClosed) -> Closed:
     """The neutral ``Closed`` for a websockets close."""
     return Closed(*describe_close(exc))
@@ -87,6 +117,7 @@ async def open_connection(feed: FeedConfig) -> WebSocketConnection:
             ping_timeout=feed.protocol_ping_timeout,
             max_size=feed.max_size,
             close_timeout=2.0,
+            create_connection=FeedConnection,
             user_agent_header=f"feedwatch/{__version__}",
             **tls,
         )
