@@ -295,7 +295,10 @@ async def test_the_dashboard_header_warns_while_history_cannot_be_written(
             engine.bus.emit(Event(clock.time(), "btc", EventKind.ERROR, reason=big))
             store.flush()
             clock.advance(1.0)
-            await pilot.pause(0.4)  # a few refresh ticks
+            for _ in range(50):  # a few refresh ticks; more on a loaded machine
+                await pilot.pause(0.1)
+                if "history not recorded" in header(app):
+                    break
             assert "⚠ history not recorded: database or disk is full" in header(app)
             (note,) = [n for n in app._notifications if n.title == "History not recorded"]
             assert note.message.startswith(f"cannot write {db}: database or disk is full")
@@ -308,7 +311,10 @@ async def test_the_dashboard_header_warns_while_history_cannot_be_written(
             make_room(store)
             store.flush()
             clock.advance(1.0)
-            await pilot.pause(0.4)
+            for _ in range(50):
+                await pilot.pause(0.1)
+                if "history" not in header(app):
+                    break
             assert "history" not in header(app)
             titles = [n.title for n in app._notifications]
             assert titles.count("History not recorded") == 1 and "History" in titles
