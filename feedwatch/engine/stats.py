@@ -13,6 +13,8 @@ from dataclasses import dataclass
 # Seconds the "now" rate of the table spans: long enough to be steady, short enough to
 # read 0 soon after a feed or channel goes quiet.
 RECENT = 3.0
+# Seconds past the last sample after which the sampler counts as stopped.
+STOPPED_AFTER = 1.25
 
 
 class CountHistory:
@@ -43,19 +45,23 @@ class CountHistory:
         return (c1 - c0) / (t1 - t0) if t1 > t0 else 0.0
 
     def recent(self, now: float, total: int, window: float = RECENT) -> float:
-        """Messages per second over the last ``window`` seconds up to ``now``, counting
-        ``total`` (the counter now): 0 as soon as nothing came in that long, even when the
-        sampler has stopped (a paused or stopped feed), where ``rate`` keeps its last value."""
+        """Messages per second over about the last ``window`` seconds: from the 1 Hz samples
+        while the sampler runs (so the figure changes once a second, not every frame), and
+        counted up to ``now`` with ``total`` (the counter now) once it has stopped (a paused
+        or stopped feed), so it falls to 0 when nothing comes where ``rate`` keeps its last
+        value."""
         samples = self._samples
         if not samples:
             return 0.0
-        base = samples[0]
+        t1, c1 = samples[-1]
+        if now - t1 > STOPPED_AFTER:
+            t1, c1 = now, total
+        t0, c0 = samples[0]
         for sample in reversed(samples):
-            if now - sample[0] >= window:
-                base = sample
+            if t1 - sample[0] >= window:
+                t0, c0 = sample
                 break
-        t0, c0 = base
-        return (total - c0) / (now - t0) if now > t0 else 0.0
+        return (c1 - c0) / (t1 - t0) if t1 > t0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
